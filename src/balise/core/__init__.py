@@ -1,0 +1,1 @@
+"""What every capability shares: settings, database, i18n, errors, access rules."""

@@ -1,0 +1,1 @@
+"""The planning and realization grid: acts, reference times, visits, waiting list."""

@@ -1,0 +1,133 @@
+"""Reading visits for pages, through the access and privacy rules."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from balise.core.access import Role, Viewer, require_establishment
+from balise.core.errors import NotFound
+from balise.core.privacy import Guarded, guard
+from balise.grid.models import Visit, VisitAct
+from balise.territory.models import Team, Worker
+
+
+def access_visit(session: Session, viewer: Viewer, visit_id: int) -> Visit:
+    """The worker of a visit reaches it, and the lead of its team; nobody else."""
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound()
+    require_establishment(viewer, visit.establishment_id)
+    if viewer.role == Role.WORKER and viewer.is_worker(visit.worker_id):
+        return visit
+    if viewer.role == Role.TEAM_LEAD and viewer.team_id == visit.team_id:
+        return visit
+    raise NotFound()
+
+
+def week_days(monday: date) -> list[date]:
+    return [monday + timedelta(days=i) for i in range(7)]
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _visits_query(first: date, last: date):  # type: ignore[no-untyped-def]
+    return (
+        select(Visit)
+        .where(Visit.day >= first, Visit.day <= last)
+        .options(selectinload(Visit.acts).selectinload(VisitAct.act), selectinload(Visit.reasons))
+        .order_by(Visit.day, Visit.planned_start)
+    )
+
+
+def own_week(session: Session, viewer: Viewer, monday: date) -> dict[date, list[Visit]]:
+    """The logged-in worker's own visits of a week, by day (their own figures)."""
+    if viewer.worker_id is None:
+        raise NotFound()
+    days: dict[date, list[Visit]] = {d: [] for d in week_days(monday)}
+    query = _visits_query(monday, monday + timedelta(days=6)).where(
+        Visit.worker_id == viewer.worker_id
+    )
+    for visit in session.scalars(query):
+        days[visit.day].append(visit)
+    return days
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A worker's day in the team's plan: planning information, not time figures."""
+
+    visits: list[Visit]
+    planned_minutes: int
+    shift_minutes: int
+
+    @property
+    def overloaded(self) -> bool:
+        return self.shift_minutes > 0 and self.planned_minutes > self.shift_minutes
+
+
+def team_week_plan(
+    session: Session, team: Team, monday: date
+) -> tuple[list[Worker], dict[tuple[int, date], Cell]]:
+    workers = list(
+        session.scalars(
+            select(Worker)
+            .where(Worker.team_id == team.id, Worker.active.is_(True))
+            .options(selectinload(Worker.shifts))
+            .order_by(Worker.profession, Worker.name)
+        )
+    )
+    by_cell: dict[tuple[int, date], list[Visit]] = defaultdict(list)
+    query = _visits_query(monday, monday + timedelta(days=6)).where(Visit.team_id == team.id)
+    for visit in session.scalars(query):
+        if visit.worker_id is not None:
+            by_cell[(visit.worker_id, visit.day)].append(visit)
+    cells: dict[tuple[int, date], Cell] = {}
+    for worker in workers:
+        shifts = {s.weekday: s.paid_minutes for s in worker.shifts}
+        for day in week_days(monday):
+            visits = by_cell.get((worker.id, day), [])
+            cells[(worker.id, day)] = Cell(
+                visits=visits,
+                planned_minutes=sum(v.planned_minutes for v in visits),
+                shift_minutes=shifts.get(day.weekday(), 0),
+            )
+    return workers, cells
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """What anyone may see about a team's realized work: guarded aggregates only."""
+
+    realized_visits: Guarded[int]
+    median_minutes: Guarded[float]
+    planned_vs_realized: Guarded[float]
+
+
+def team_figures(session: Session, team: Team, first: date, last: date) -> TeamFigures:
+    rows = session.execute(
+        select(Visit.worker_id, Visit.realized_start, Visit.realized_end, Visit.planned_minutes)
+        .where(
+            Visit.team_id == team.id,
+            Visit.day >= first,
+            Visit.day <= last,
+            Visit.status == "done",
+            Visit.realized_start.is_not(None),
+            Visit.realized_end.is_not(None),
+        )
+    ).all()
+    workers = [r.worker_id for r in rows if r.worker_id is not None]
+    minutes = [(r.realized_end - r.realized_start).total_seconds() / 60 for r in rows]
+    planned = sum(r.planned_minutes for r in rows)
+    return TeamFigures(
+        realized_visits=guard(len(rows), workers),
+        median_minutes=guard(statistics.median(minutes) if minutes else 0.0, workers),
+        planned_vs_realized=guard(sum(minutes) / planned if planned else 0.0, workers),
+    )

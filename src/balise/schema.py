@@ -1,0 +1,8 @@
+"""Every capability's tables, imported once so that Alembic and tests see the whole schema."""
+
+from balise.accounts import models as accounts_models
+from balise.core.db import Base
+from balise.grid import models as grid_models
+from balise.territory import models as territory_models
+
+__all__ = ["Base", "accounts_models", "grid_models", "territory_models"]

@@ -1,0 +1,1 @@
+"""Establishments, sites, teams, workers, clients and their care plans."""

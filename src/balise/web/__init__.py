@@ -1,0 +1,1 @@
+"""The ASGI web application: routes per capability, server-rendered templates."""

@@ -1,0 +1,144 @@
+"""The Balise web application: assembled once from settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from balise.core.db import make_engine, session_factory
+from balise.core.errors import BaliseError, Forbidden, InvalidInput, NotFound
+from balise.core.i18n import LANGUAGES, gettext as _, set_language
+from balise.core.settings import Settings
+from balise.web import accounts, admin, grid, home, territory
+from balise.web.access import LoginRequired
+from balise.web.templating import build_environment, render
+
+log = logging.getLogger("balise.web")
+STATIC_DIR = Path(__file__).parent / "static"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(title="Balise", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.factory = session_factory(engine)
+    app.state.templates = build_environment()
+    app.state.demo_notice = _holds_demo_data(engine)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (accounts, home, territory, grid, admin):
+        app.include_router(module.router)
+    _install_middleware(app)
+    _install_error_pages(app)
+    return app
+
+
+def _holds_demo_data(engine: Engine) -> bool:
+    from balise.territory.models import Establishment
+
+    try:
+        with session_factory(engine)() as session:
+            codes = session.scalars(select(Establishment.code)).all()
+    except OperationalError:
+        return False
+    return any(code.startswith("DEMO") for code in codes)
+
+
+def _install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def language_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        set_language(_request_language(request, app.state.settings.default_language))
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+        if not request.url.path.startswith("/static"):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _request_language(request: Request, default: str) -> str:
+    chosen = request.cookies.get("balise_lang")
+    if chosen in LANGUAGES:
+        return chosen
+    accept = request.headers.get("accept-language", "")
+    first = accept.split(",")[0].split("-")[0].strip().lower()
+    return first if first in LANGUAGES else default
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    def page(request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"error": message}, status_code=status)
+        return render(request, "errors/error.html", {"status": status, "message": message},
+                      status=status)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return page(request, 401, _("Log in first."))
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return page(request, 404, exc.message())
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return page(request, 403, exc.message())
+
+    @app.exception_handler(InvalidInput)
+    async def invalid(request: Request, exc: InvalidInput) -> Response:
+        return page(request, 400, exc.message())
+
+    @app.exception_handler(BaliseError)
+    async def refused(request: Request, exc: BaliseError) -> Response:
+        status = 403 if exc.code == "csrf" else 400
+        return page(request, status, exc.message())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return page(request, 404, NotFound().message())
+        if exc.status_code == 405:
+            return page(request, 405, _("This action is not available here."))
+        return page(request, exc.status_code, _("The request could not be served."))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(str(err["loc"][-1]) for err in exc.errors())
+        return page(request, 422, _("Some fields are missing or invalid: {fields}.").format(
+            fields=fields))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, exc: OperationalError) -> Response:
+        log.error("database unavailable: %s", exc.orig)
+        return page(request, 503, _("The database is unavailable; try again in a moment."))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return page(request, 500, _("An unexpected error occurred; it has been logged."))

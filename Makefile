@@ -33,7 +33,7 @@ test-postgresql: install
 	$(PYTEST) --db=postgresql
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 bench: bench-demo bench-planner

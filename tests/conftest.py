@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from balise.core.db import make_engine, session_factory
 from balise.core.i18n import set_language
 from balise.core.migrate import upgrade
 from balise.schema import Base
+from tests.factories import Cast, build_cast
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -152,6 +152,12 @@ def factory(engine: Engine) -> sessionmaker[Session]:
 def session(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session:
         yield session
+
+
+@pytest.fixture
+def cast(session: Session) -> Cast:
+    """The fixed cast of users and their territory (see tests/factories.py)."""
+    return build_cast(session)
 
 
 @pytest.fixture(autouse=True)

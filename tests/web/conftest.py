@@ -9,16 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from balise.core.settings import Settings
 from balise.web.app import create_app
-from tests.factories import PASSWORD, Cast, build_cast
-
-
-@pytest.fixture
-def cast(session: Session) -> Cast:
-    return build_cast(session)
+from tests.factories import PASSWORD, Cast
 
 
 @pytest.fixture

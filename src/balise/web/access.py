@@ -81,6 +81,8 @@ class Allow:
             return None
         user, web_session = found
         request.state.user = user
+        # Plain text for templates: error pages render after the session has closed.
+        request.state.display_name = user.display_name
         request.state.csrf_token = web_session.csrf_token
         request.state.session_token = token
         return viewer_of(user)

@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from balise.core.db import make_engine, session_factory
 from balise.core.errors import BaliseError, Forbidden, InvalidInput, NotFound
-from balise.core.i18n import LANGUAGES, gettext as _, set_language
+from balise.core.i18n import LANGUAGES, set_language
+from balise.core.i18n import gettext as _
 from balise.core.settings import Settings
 from balise.web import accounts, admin, grid, home, territory
 from balise.web.access import LoginRequired

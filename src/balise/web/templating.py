@@ -44,7 +44,7 @@ def render(
     values: dict[str, Any] = {
         "request": request,
         "viewer": getattr(request.state, "viewer", None),
-        "user": getattr(request.state, "user", None),
+        "display_name": getattr(request.state, "display_name", None),
         "csrf_token": getattr(request.state, "csrf_token", None)
         or request.cookies.get("balise_pre", ""),
         "lang": current_language(),

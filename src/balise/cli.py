@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from balise.core.access import ROLE_LABELS, Role
 from balise.core.db import check_connection, make_engine, session_factory, transaction
@@ -34,23 +37,27 @@ def _fail(error: BaliseError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _ready_engine(settings: Settings):  # type: ignore[no-untyped-def]
+@contextmanager
+def _ready_engine(settings: Settings) -> Iterator[Engine]:
+    """An engine whose connection was tried now, closed when the command ends."""
     engine = make_engine(settings.database_url)
-    check_connection(engine)
-    return engine
+    try:
+        check_connection(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @app.command()
 def init() -> None:
     """Create or upgrade the database (Alembic)."""
     try:
-        settings = _settings()
-        engine = _ready_engine(settings)
-        upgrade(engine)
+        with _ready_engine(_settings()) as engine:
+            upgrade(engine)
+            url = engine.url.render_as_string(hide_password=True)
     except BaliseError as error:
         raise _fail(error) from error
-    console.print(_("Database ready: {url}").format(
-        url=engine.url.render_as_string(hide_password=True)))
+    console.print(_("Database ready: {url}").format(url=url))
 
 
 @app.command("demo-data")
@@ -67,24 +74,24 @@ def demo_data(
     from balise.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, is_empty
 
     try:
-        settings = _settings()
-        engine = _ready_engine(settings)
-        upgrade(engine)
-        with transaction(session_factory(engine)) as session:
-            if not is_empty(session):
-                if if_empty:
+        with _ready_engine(_settings()) as engine:
+            upgrade(engine)
+            with transaction(session_factory(engine)) as session:
+                if not is_empty(session):
+                    if not if_empty:
+                        err.print(_("The database is not empty."))
+                        raise typer.Exit(2)
                     console.print(_("The database already holds data; demo not loaded."))
                     _print_accounts(DEMO_ACCOUNTS, DEMO_PASSWORD)
                     return
-                raise typer.BadParameter(_("The database is not empty."))
-            with Progress(console=console) as progress:
-                task = progress.add_task(_("Building the demo territory"), total=None)
+                with Progress(console=console) as progress:
+                    task = progress.add_task(_("Building the demo territory"), total=None)
 
-                def advance(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total)
+                    def advance(done: int, total: int) -> None:
+                        progress.update(task, completed=done, total=total)
 
-                summary = build_demo(session, seed=seed, workers=workers, clients=clients,
-                                     weeks=weeks, progress=advance)
+                    summary = build_demo(session, seed=seed, workers=workers, clients=clients,
+                                         weeks=weeks, progress=advance)
     except BaliseError as error:
         raise _fail(error) from error
     console.print(summary.describe())
@@ -109,12 +116,14 @@ def serve(
 
     try:
         settings = _settings()
-        engine = _ready_engine(settings)
-        application = create_app(settings, engine)
+        with _ready_engine(settings) as engine:
+            application = create_app(settings, engine)
+            console.print(
+                _("Balise is running on http://{host}:{port}").format(host=host, port=port)
+            )
+            uvicorn.run(application, host=host, port=port, log_level="warning")
     except BaliseError as error:
         raise _fail(error) from error
-    console.print(_("Balise is running on http://{host}:{port}").format(host=host, port=port))
-    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @users_app.command("create")
@@ -133,8 +142,7 @@ def users_create(
     from balise.territory.models import Establishment
 
     try:
-        settings = _settings()
-        with transaction(session_factory(_ready_engine(settings))) as session:
+        with _ready_engine(_settings()) as engine, transaction(session_factory(engine)) as session:
             est = session.scalar(select(Establishment).where(Establishment.code == establishment))
             if est is None:
                 err.print(_("No establishment has the code {code}.").format(code=establishment))

@@ -1,8 +1,17 @@
 """Every capability's tables, imported once so that Alembic and tests see the whole schema."""
 
 from balise.accounts import models as accounts_models
+from balise.committee import models as committee_models
 from balise.core.db import Base
 from balise.grid import models as grid_models
+from balise.journal import models as journal_models
 from balise.territory import models as territory_models
 
-__all__ = ["Base", "accounts_models", "grid_models", "territory_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "committee_models",
+    "grid_models",
+    "journal_models",
+    "territory_models",
+]

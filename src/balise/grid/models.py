@@ -64,7 +64,7 @@ class ReferenceTime(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     adopted_by: Mapped[str] = mapped_column(String(200))
     decision_ref: Mapped[str | None] = mapped_column(String(64))
-    decision_id: Mapped[int | None]
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
 
     act: Mapped[Act] = relationship(back_populates="reference_times")
 

@@ -1,0 +1,1 @@
+"""Success indicators: definitions, computation, surveys, statistical process control."""

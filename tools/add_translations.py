@@ -3,10 +3,13 @@
 FILE.json maps each English msgid to its Quebec French text; the English catalog gets
 the msgid itself. ``tests/test_translations.py`` lists what is missing.
 """
-import sys, json
+import json
+import sys
 from pathlib import Path
+
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
+
 
 def update(name, pairs):
     base = Path(__file__).resolve().parent.parent / "src" / "balise" / "locales"
@@ -25,5 +28,5 @@ def update(name, pairs):
 
 if __name__ == "__main__":
     name = sys.argv[1]
-    pairs = json.load(open(sys.argv[2]))
+    pairs = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
     update(name, pairs)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from balise.accounts.models import User
-from balise.committee.consensus import CastStance, Count, Seat, count
+from balise.committee.consensus import CastStance, Count, Seat, constituted, count
 from balise.committee.models import (
     Committee,
     CommitteeMember,
@@ -149,3 +149,11 @@ def meetings(session: Session, committee: Committee) -> list[Meeting]:
         session.scalars(select(Meeting).where(Meeting.committee_id == committee.id)
                         .order_by(Meeting.held_on.desc()))
     )
+
+
+def constituted_now(committee: Committee) -> bool:
+    return constituted(seats(committee))
+
+
+def decision_of(session: Session, proposal: Proposal) -> Decision | None:
+    return session.scalar(select(Decision).where(Decision.proposal_id == proposal.id))

@@ -22,7 +22,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from balise.core.errors import ConfigError, DatabaseUnavailable
 from balise.core.settings import check_database_url
 
-
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from balise.core.access import Role, Viewer
-from balise.web.access import EVERYONE, Allow
+from balise.web.access import COMMITTEE, EVERYONE, Allow
 
 router = APIRouter()
 
@@ -19,6 +19,8 @@ def home(request: Request, viewer: Annotated[Viewer, Depends(Allow(*EVERYONE))])
         return RedirectResponse("/me/week", status_code=303)
     if viewer.role == Role.TEAM_LEAD and viewer.team_id is not None:
         return RedirectResponse(f"/teams/{viewer.team_id}/plan", status_code=303)
+    if viewer.role in COMMITTEE:
+        return RedirectResponse("/committees", status_code=303)
     if viewer.role == Role.ADMIN:
         return RedirectResponse("/admin/users", status_code=303)
     return RedirectResponse("/teams", status_code=303)

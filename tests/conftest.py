@@ -12,10 +12,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,8 +25,11 @@ from balise.core import clock
 from balise.core.db import make_engine, session_factory
 from balise.core.i18n import set_language
 from balise.core.migrate import upgrade
+from balise.core.settings import Settings
 from balise.schema import Base
+from balise.web.app import create_app
 from tests.factories import Cast, build_cast
+from tests.web.conftest import login
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -158,6 +163,26 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
 def cast(session: Session) -> Cast:
     """The fixed cast of users and their territory (see tests/factories.py)."""
     return build_cast(session)
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str, cast: Cast) -> FastAPI:
+    return create_app(Settings(database_url=database_url), engine)
+
+
+@pytest.fixture
+def browser(app: FastAPI) -> Iterator[Callable[[str | None], TestClient]]:
+    """``browser("alice")`` is a client logged in as alice; ``browser(None)`` anonymous."""
+    clients: list[TestClient] = []
+
+    def make(username: str | None) -> TestClient:
+        client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+        clients.append(client)
+        return login(client, username) if username else client
+
+    yield make
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture(autouse=True)

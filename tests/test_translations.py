@@ -6,6 +6,7 @@ Strings are extracted the way ``pybabel extract`` does (Python keywords ``_``,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,26 @@ def test_french_differs_from_english_for_sentences() -> None:
     # Short labels may be spelled the same ("Version", "Documentation"); sentences not.
     same = [text for text in extracted() if len(text.split()) >= 4 and fr.get(text) == text]
     assert not same, f"untranslated French entries: {same[:10]}"
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)[^}]*\}")
+
+
+def _placeholders(text: str) -> set[str]:
+    return {a or b for a, b in PLACEHOLDER.findall(text)}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_translations_keep_every_placeholder(language: str) -> None:
+    """A translation that drops or renames a placeholder would show a hole or crash."""
+    broken = [(msgid, text) for msgid, text in catalog(language).items()
+              if _placeholders(msgid) != _placeholders(text)]
+    assert not broken, broken[:10]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_percent_signs_are_only_placeholders(language: str) -> None:
+    """In templates, ``%`` starts a format: "%(q)e" would print an exponent, "5 %" crash."""
+    stray = [text for text in catalog(language).values()
+             if re.search(r"%(?!\(\w+\)[sd]|%)", text) and "%(" in text]
+    assert not stray, stray[:10]

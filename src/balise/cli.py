@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from balise.core.access import ROLE_LABELS, Role
 from balise.core.db import check_connection, make_engine, session_factory, transaction
@@ -18,6 +21,7 @@ from balise.core.i18n import gettext as _
 from balise.core.i18n import set_language
 from balise.core.migrate import upgrade
 from balise.core.settings import Settings
+from balise.grid.io_schema import Kind
 
 app = typer.Typer(help="Balise", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="User accounts", no_args_is_help=True)
@@ -72,6 +76,7 @@ def demo_data(
     from rich.progress import Progress
 
     from balise.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, is_empty
+    from balise.demo_committee import build_demo_committee
 
     try:
         with _ready_engine(_settings()) as engine:
@@ -92,6 +97,7 @@ def demo_data(
 
                     summary = build_demo(session, seed=seed, workers=workers, clients=clients,
                                          weeks=weeks, progress=advance)
+                    build_demo_committee(session, DEMO_PASSWORD)
     except BaliseError as error:
         raise _fail(error) from error
     console.print(summary.describe())
@@ -152,6 +158,186 @@ def users_create(
     except BaliseError as error:
         raise _fail(error) from error
     console.print(_("User {username} created.").format(username=username))
+
+
+def _establishment_id(session: Session, code: str | None, kind: Kind) -> int | None:
+    """The establishment named, or the only one there is; acts belong to none."""
+    from sqlalchemy import select
+
+    from balise.territory.models import Establishment
+
+    if code is None and kind is Kind.ACTS:
+        return None
+    codes = session.scalars(select(Establishment.code).order_by(Establishment.code)).all()
+    if code is None and len(codes) == 1:
+        code = codes[0]
+    found = session.scalar(select(Establishment.id).where(Establishment.code == code))
+    if found is None:
+        err.print(_("Name the establishment with --establishment; its code is one of: {codes}.")
+                  .format(codes=", ".join(codes) or "—"))
+        raise typer.Exit(2)
+    return found
+
+
+@app.command("import")
+def import_command(
+    kind: Annotated[Kind, typer.Argument(case_sensitive=False, help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV (UTF-8) or Excel (xlsx) file.")],
+    establishment: Annotated[str | None, typer.Option(help="Establishment code")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing.")] = False,
+) -> None:
+    """Import a CSV or Excel file: every row is checked, and nothing is written if one is wrong."""
+    from rich.table import Table
+
+    from balise.grid.imports import import_file
+
+    try:
+        with _ready_engine(_settings()) as engine, transaction(session_factory(engine)) as session:
+            report = import_file(session, kind, file.name, file.read_bytes(), dry_run=dry_run,
+                                 establishment_id=_establishment_id(session, establishment, kind))
+            if not report.written:
+                session.rollback()
+    except BaliseError as error:
+        raise _fail(error) from error
+    if not report.ok:
+        table = Table(title=_("{n} errors in {file}: nothing was written.").format(
+            n=len(report.errors), file=report.file))
+        for header in (_("Line"), _("Column"), _("Value"), _("Reason")):
+            table.add_column(header)
+        for problem in report.errors:
+            table.add_row(str(problem.line), problem.column, problem.value, problem.reason())
+        console.print(table)
+        raise typer.Exit(1)
+    counts = {"rows": report.rows, "created": report.created, "updated": report.updated,
+              "unchanged": report.unchanged}
+    if dry_run:
+        console.print(_("Dry run, nothing was written. {rows} rows read: {created} would be "
+                        "created, {updated} updated, {unchanged} unchanged.").format(**counts))
+    else:
+        console.print(_("{rows} rows read: {created} created, {updated} updated, {unchanged} "
+                        "unchanged.").format(**counts))
+
+
+@app.command("export")
+def export_command(
+    kind: Annotated[Kind, typer.Argument(case_sensitive=False)],
+    establishment: Annotated[str, typer.Option(help="Establishment code")],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="File to write.")],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv, xlsx or fhir (visits only); by default from the file suffix.")] = None,
+    first: Annotated[datetime | None, typer.Option(
+        "--from", formats=["%Y-%m-%d"], help="First day of visits (default: 30 days ago).")] = None,
+    last: Annotated[datetime | None, typer.Option(
+        "--to", formats=["%Y-%m-%d"], help="Last day of visits (default: today).")] = None,
+) -> None:
+    """Export one kind of record of an establishment (visits for a period)."""
+    from balise.core.errors import NotFound
+    from balise.grid.exports import export_period, operator_scope, write_export
+
+    chosen = fmt or {".xlsx": "xlsx", ".json": "fhir"}.get(out.suffix.lower(), "csv")
+    try:
+        with _ready_engine(_settings()) as engine, transaction(session_factory(engine)) as session:
+            try:
+                scope = operator_scope(session, establishment)
+            except NotFound:
+                err.print(_("No establishment has the code {code}.").format(code=establishment))
+                raise typer.Exit(2) from None
+            period = (export_period(first and first.date(), last and last.date())
+                      if kind is Kind.VISITS else (None, None))
+            # Written beside the target then renamed: a failed export leaves no half file.
+            partial = out.with_name(out.name + ".partial")
+            try:
+                with partial.open("wb") as stream:
+                    write_export(stream, session, kind, scope, chosen, *period)
+                partial.replace(out)
+            finally:
+                partial.unlink(missing_ok=True)
+    except BaliseError as error:
+        raise _fail(error) from error
+    console.print(_("Exported to {path}.").format(path=out))
+
+
+journal_app = typer.Typer(help="The tamper-evident journal", no_args_is_help=True)
+app.add_typer(journal_app, name="journal")
+
+
+@journal_app.command("verify")
+def journal_verify(
+    heads: Annotated[list[str] | None, typer.Option(
+        "--head", help="A head you kept, as COUNT:HASH (repeatable).")] = None,
+    kept: Annotated[list[Path] | None, typer.Option(
+        "--kept", help="A journal export you kept (repeatable).")] = None,
+) -> None:
+    """Check the hash chain; exit 0 when intact, 1 when broken (naming the first entry)."""
+    import json
+
+    from balise.journal import service
+    from balise.journal.chain import parse_head, verify_export
+
+    try:
+        kept_heads = [parse_head(text) for text in heads or []]
+        for path in kept or []:
+            result = verify_export(json.loads(path.read_text(encoding="utf-8")))
+            if not result.ok:
+                err.print(result.message())
+                raise typer.Exit(1)
+            kept_heads.append(result.head)
+        with _ready_engine(_settings()) as engine, session_factory(engine)() as session:
+            verification = service.verify(session, kept=kept_heads)
+    except BaliseError as error:
+        raise _fail(error) from error
+    (console if verification.ok else err).print(verification.message())
+    raise typer.Exit(0 if verification.ok else 1)
+
+
+@journal_app.command("export")
+def journal_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (JSON).")],
+) -> None:
+    """Write the whole journal with its head, to keep and check later."""
+    import json
+
+    from balise.journal import service
+
+    try:
+        with _ready_engine(_settings()) as engine, session_factory(engine)() as session:
+            data = service.export(session)
+    except BaliseError as error:
+        raise _fail(error) from error
+    output.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(_("Journal written to {path}: {count} entries, head {hash}.").format(
+        path=output, count=data["head"]["count"], hash=data["head"]["hash"]))
+
+
+@app.command("notify-stances")
+def notify_stances(
+    domain: Annotated[str, typer.Option(help="Mail domain: each member gets username@DOMAIN.")],
+    base_url: Annotated[str, typer.Option(help="Balise's address, for links.")] = "",
+) -> None:
+    """Email committee members the open proposals awaiting their stance (BALISE_SMTP_URL)."""
+    import smtplib
+
+    from balise.committee.notify import remind_all
+
+    try:
+        settings = _settings()
+        with _ready_engine(settings) as engine, session_factory(engine)() as session:
+            sent = remind_all(session, settings.smtp_url, domain, base_url=base_url)
+    except BaliseError as error:
+        raise _fail(error) from error
+    except (OSError, smtplib.SMTPException) as error:
+        err.print(_("The mail server refused or could not be reached: {detail}").format(
+            detail=error))
+        raise typer.Exit(2) from error
+    for proposal, notified in sent:
+        console.print(_("Proposal #{id}: {sent} message(s) sent.").format(
+            id=proposal.id, sent=len(notified.sent)))
+        if notified.without_address:
+            console.print("  " + _("No address for: {names}").format(
+                names=", ".join(notified.without_address)))
+    if not sent:
+        console.print(_("No proposal awaits a stance."))
 
 
 if __name__ == "__main__":

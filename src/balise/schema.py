@@ -3,6 +3,7 @@
 from balise.accounts import models as accounts_models
 from balise.committee import models as committee_models
 from balise.core.db import Base
+from balise.field import models as field_models
 from balise.grid import models as grid_models
 from balise.journal import models as journal_models
 from balise.territory import models as territory_models
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "committee_models",
+    "field_models",
     "grid_models",
     "journal_models",
     "territory_models",

@@ -16,10 +16,12 @@ from decimal import Decimal
 
 import pytest
 
+from balise.core.errors import InvalidInput
 from balise.core.i18n import catalog, language
 from balise.journal.chain import (
     CONTENT,
     GENESIS,
+    HEAD_FORMAT,
     INTACT,
     LINK,
     MESSAGES,
@@ -301,6 +303,15 @@ def test_malformed_head_is_refused(text: str) -> None:
         parse_head(text)
 
 
+def test_malformed_head_says_how_to_write_one() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_head("120:abc")
+    with language("fr"):
+        assert "NOMBRE:EMPREINTE" in raised.value.message() and "120:abc" in str(raised.value)
+    with language("en"):
+        assert "COUNT:HASH" in raised.value.message()
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("tamper", [
     lambda c: edit(4, payload={})(c),          # content
@@ -327,7 +338,7 @@ def test_messages_for_heads_in_both_languages() -> None:
         assert "rewritten" in rewritten.message()
 
 
-@pytest.mark.parametrize("msgid", sorted(MESSAGES.values()))
+@pytest.mark.parametrize("msgid", sorted([*MESSAGES.values(), HEAD_FORMAT]))
 def test_every_verification_message_is_translated(msgid: str) -> None:
     assert catalog("fr").get(msgid, msgid) != msgid
     assert catalog("en").get(msgid) == msgid

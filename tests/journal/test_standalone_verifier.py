@@ -7,6 +7,7 @@ mutation suite, since the two must never disagree.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib.util
 import json
@@ -70,6 +71,7 @@ def test_tool_uses_the_standard_library_only() -> None:
                if line.startswith(("import ", "from "))}
     assert imports <= set(sys.stdlib_module_names)
     assert len(source.splitlines()) <= 200
+    ast.parse(source, feature_version=(3, 9))  # the oldest Python the docs promise
 
 
 def test_export_from_the_database_verifies(session: Session, tmp_path: Path) -> None:

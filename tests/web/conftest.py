@@ -1,23 +1,12 @@
-"""A real app over the test database, and browsers (HTTP clients) logged in as the cast."""
+"""Helpers for web tests: read a page's CSRF token, log a client in."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from balise.core.settings import Settings
-from balise.web.app import create_app
-from tests.factories import PASSWORD, Cast
-
-
-@pytest.fixture
-def app(engine: Engine, database_url: str, cast: Cast) -> FastAPI:
-    return create_app(Settings(database_url=database_url), engine)
+from tests.factories import PASSWORD
 
 
 def csrf_of(html: str) -> str:
@@ -35,16 +24,3 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> TestCl
     return client
 
 
-@pytest.fixture
-def browser(app: FastAPI) -> Iterator[Callable[[str | None], TestClient]]:
-    """``browser("alice")`` is a client logged in as alice; ``browser(None)`` anonymous."""
-    clients: list[TestClient] = []
-
-    def make(username: str | None) -> TestClient:
-        client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
-        clients.append(client)
-        return login(client, username) if username else client
-
-    yield make
-    for client in clients:
-        client.close()

@@ -14,8 +14,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/teams"): {**EVERYONE_OK, "alice": FORBIDDEN},
     ("GET", "/teams/{team_id}/plan"): only(FORBIDDEN, lead=OK, admin=OK, outsider=NOT_FOUND),
     ("GET", "/me/week"): only(FORBIDDEN, alice=OK),
+    ("GET", "/teams/{team_id}/realization"): {**EVERYONE_OK, "alice": FORBIDDEN,
+                                              "outsider": NOT_FOUND},
+    ("POST", "/teams/{team_id}/plan/generate"): only(FORBIDDEN, lead=REDIRECT,
+                                                      outsider=NOT_FOUND),
     ("GET", "/visits/{visit_id}"): only(FORBIDDEN, alice=OK, lead=OK, outsider=NOT_FOUND),
     ("GET", "/admin/users"): only(FORBIDDEN, admin=OK),
+    ("GET", "/settings/collection"): EVERYONE_OK,
     ("POST", "/visits/{visit_id}/realization"): only(
         FORBIDDEN, alice=REDIRECT, lead=REDIRECT, outsider=NOT_FOUND),
     ("POST", "/admin/users"): only(FORBIDDEN, admin=400),  # empty form: refused clearly

@@ -48,6 +48,7 @@ PROPOSAL_KINDS: dict[str, str] = {
     "general": lazy("General"),
     "phase": lazy("Move the project to its next phase"),
     "reference_time": lazy("Change a reference time"),
+    "collection_setting": lazy("Change what Balise records about work"),
 }
 PROCUREMENT: dict[str, str] = {
     "tender": lazy("Public tender"),

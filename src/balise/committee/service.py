@@ -24,8 +24,10 @@ from balise.committee.models import (
 from balise.committee.queries import count_of
 from balise.core import clock
 from balise.core.errors import BaliseError, InvalidInput
+from balise.grid import collection
 from balise.grid.models import Act, ReferenceTime
 from balise.journal.service import append
+from balise.territory.models import Team
 
 PHASE_ORDER = list(PHASES)
 
@@ -98,7 +100,7 @@ def file_proposal(
         raise InvalidInput("title", "required")
     if not text.strip():
         raise InvalidInput("text", "required")
-    effect = _checked_effect(session, kind, effect or {}, project)
+    effect = _checked_effect(session, committee, kind, effect or {}, project)
     now = clock.now()
     proposal = Proposal(committee_id=committee.id, project_id=project.id if project else None,
                         kind=kind, effect=effect, deadline=deadline, filed_by=member.user_id,
@@ -113,8 +115,8 @@ def file_proposal(
     return proposal
 
 
-def _checked_effect(session: Session, kind: str, effect: dict[str, object],
-                    project: Project | None) -> dict[str, object]:
+def _checked_effect(session: Session, committee: Committee, kind: str,
+                    effect: dict[str, object], project: Project | None) -> dict[str, object]:
     """What adopting the proposal will change, checked now so adoption cannot fail."""
     if kind == "general":
         return {}
@@ -139,7 +141,22 @@ def _checked_effect(session: Session, kind: str, effect: dict[str, object],
         except ValueError as exc:
             raise InvalidInput("valid_from", "not_a_date") from exc
         return {"act_code": act.code, "minutes": minutes, "valid_from": valid_from}
+    if kind == "collection_setting":
+        return _checked_setting(session, committee, effect)
     raise InvalidInput("kind", "unknown_choice")
+
+
+def _checked_setting(session: Session, committee: Committee,
+                     effect: dict[str, object]) -> dict[str, object]:
+    key = str(effect.get("key", ""))
+    if key not in collection.KINDS:
+        raise InvalidInput("key", "unknown_choice")
+    team_id = effect.get("team_id")
+    if team_id is not None:
+        team = session.get(Team, team_id)
+        if team is None or team.establishment_id != committee.establishment_id:
+            raise InvalidInput("team_id", "unknown_choice")
+    return {"key": key, "enabled": bool(effect.get("enabled")), "team_id": team_id}
 
 
 def amend_proposal(
@@ -231,3 +248,14 @@ def _apply_effect(session: Session, committee: Committee, proposal: Proposal,
         _journal(session, committee, "grid.reference_time.changed", f"act:{act.code}", None,
                  act=act.code, minutes=minutes, valid_from=valid_from.isoformat(),
                  decision=decision.number)
+    elif proposal.kind == "collection_setting":
+        team_id = effect.get("team_id")
+        old, new = collection.change(
+            session, establishment_id=committee.establishment_id,
+            team_id=int(str(team_id)) if team_id is not None else None,
+            key=str(effect["key"]), enabled=bool(effect["enabled"]),
+            decision_id=decision.id, decision_ref=decision.number)
+        _journal(session, committee, "settings.collection.changed",
+                 f"team:{team_id}" if team_id is not None else
+                 f"establishment:{committee.establishment_id}", None,
+                 key=str(effect["key"]), old=old, new=new, decision=decision.number)

@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "password_too_common": lazy("This password is among the most common ones; choose another."),
     "bad_credentials": lazy("Wrong user name or password."),
     "too_many_attempts": lazy("Too many attempts; try again in {minutes} minutes."),
+    "not_collected": lazy("This kind of record ({key}) is not collected since decision {decision}."),
     "proposal_closed": lazy("This proposal is no longer open."),
     "csrf": lazy("The form expired or did not come from Balise; reload the page and try again."),
 }

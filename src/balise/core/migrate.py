@@ -19,4 +19,5 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+    # "heads": capabilities may add migrations side by side until a merge revision joins them.
+    command.upgrade(alembic_config(engine), "heads")

@@ -161,3 +161,19 @@ class WaitingListEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     act: Mapped[Act] = relationship()
+
+
+class CollectionSetting(Base):
+    """What Balise records about work, for an establishment or one of its teams, as set
+    by an adopted committee decision. Rows are never changed: a new decision adds a new
+    row, and the latest row for a scope and key is in force (see grid/collection.py)."""
+
+    __tablename__ = "collection_setting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    key: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool]
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
+    decision_ref: Mapped[str | None] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(DateTime)

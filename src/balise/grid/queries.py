@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,6 +16,7 @@ from balise.core.access import Role, Viewer, require_establishment
 from balise.core.errors import NotFound
 from balise.core.privacy import Guarded, guard
 from balise.grid.models import Visit, VisitAct
+from balise.grid.week_plan import DurationModel, day_total_quantile
 from balise.territory.models import Team, Worker
 
 
@@ -62,19 +65,23 @@ def own_week(session: Session, viewer: Viewer, monday: date) -> dict[date, list[
 
 @dataclass(frozen=True)
 class Cell:
-    """A worker's day in the team's plan: planning information, not time figures."""
+    """A worker's day in the team's plan: planning information, not time figures.
+
+    ``load_minutes`` is the team's quantile of the day's total duration (see
+    grid/week_plan.py), not the sum of the visits' planned minutes."""
 
     visits: list[Visit]
     planned_minutes: int
+    load_minutes: float
     shift_minutes: int
 
     @property
     def overloaded(self) -> bool:
-        return self.shift_minutes > 0 and self.planned_minutes > self.shift_minutes
+        return self.shift_minutes > 0 and self.load_minutes > self.shift_minutes
 
 
 def team_week_plan(
-    session: Session, team: Team, monday: date
+    session: Session, team: Team, monday: date, model: DurationModel
 ) -> tuple[list[Worker], dict[tuple[int, date], Cell]]:
     workers = list(
         session.scalars(
@@ -94,9 +101,12 @@ def team_week_plan(
         shifts = {s.weekday: s.paid_minutes for s in worker.shifts}
         for day in week_days(monday):
             visits = by_cell.get((worker.id, day), [])
+            acts = [[a.act_id for a in v.acts if a.planned] for v in visits]
             cells[(worker.id, day)] = Cell(
                 visits=visits,
                 planned_minutes=sum(v.planned_minutes for v in visits),
+                load_minutes=day_total_quantile(model, acts, team.planning_quantile)
+                + team.margin_minutes * len(visits),
                 shift_minutes=shifts.get(day.weekday(), 0),
             )
     return workers, cells
@@ -131,3 +141,64 @@ def team_figures(session: Session, team: Team, first: date, last: date) -> TeamF
         median_minutes=guard(statistics.median(minutes) if minutes else 0.0, workers),
         planned_vs_realized=guard(sum(minutes) / planned if planned else 0.0, workers),
     )
+
+
+def unassigned_visits(session: Session, team: Team, monday: date) -> list[Visit]:
+    query = _visits_query(monday, monday + timedelta(days=6)).where(
+        Visit.team_id == team.id, Visit.worker_id.is_(None))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class PlannedRealized:
+    """Planned against realized minutes for one act or one reason; guarded (k >= 5)."""
+
+    label_fr: str
+    label_en: str
+    visits: Guarded[int]
+    planned: Guarded[int]
+    realized: Guarded[int]
+
+
+def planned_vs_realized(
+    session: Session, team: Team, first: date, last: date
+) -> tuple[list[PlannedRealized], list[PlannedRealized]]:
+    """By act (visits holding the act) and by variance reason, over done visits with times.
+
+    Each row passes through the k >= 5 guard: a row covering fewer than 5 distinct
+    workers shows nothing."""
+    from balise.grid.models import Act, VarianceReason, VisitReason
+
+    base = (
+        Visit.team_id == team.id, Visit.day >= first, Visit.day <= last,
+        Visit.status == "done", Visit.realized_start.is_not(None),
+        Visit.realized_end.is_not(None),
+    )
+    by_act = session.execute(
+        select(Act.label_fr, Act.label_en, Visit.worker_id, Visit.planned_minutes,
+               Visit.realized_start, Visit.realized_end)
+        .join(VisitAct, VisitAct.visit_id == Visit.id).join(Act, Act.id == VisitAct.act_id)
+        .where(*base)
+    ).all()
+    by_reason = session.execute(
+        select(VarianceReason.label_fr, VarianceReason.label_en, Visit.worker_id,
+               Visit.planned_minutes, Visit.realized_start, Visit.realized_end)
+        .join(VisitReason, VisitReason.visit_id == Visit.id)
+        .join(VarianceReason, VarianceReason.id == VisitReason.reason_id)
+        .where(*base)
+    ).all()
+    return _rows(by_act), _rows(by_reason)
+
+
+def _rows(rows: Sequence[Any]) -> list[PlannedRealized]:
+    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[(row[0], row[1])].append(row)
+    result = []
+    for (fr, en), members in sorted(groups.items()):
+        workers = [m[2] for m in members if m[2] is not None]
+        realized = sum((m[5] - m[4]).total_seconds() / 60 for m in members)
+        result.append(PlannedRealized(
+            fr, en, guard(len(members), workers), guard(sum(m[3] for m in members), workers),
+            guard(round(realized), workers)))
+    return result

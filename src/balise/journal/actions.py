@@ -30,6 +30,8 @@ ACTIONS: dict[str, str] = {
     "committee.project.phase_changed": lazy("Project #{ref} moved to its next phase by decision {decision}."),
     "committee.meeting.held": lazy("Meeting #{ref} recorded."),
     "committee.minutes.approved": lazy("Minutes of meeting #{ref} approved."),
+    "committee.minutes.written": lazy("Minutes of meeting #{ref} written."),
+    "committee.minutes.approval_given": lazy("Minutes of meeting #{ref} approved by a member of the {side}."),
     "committee.document.shared": lazy("Document #{ref} shared with the committee."),
     "committee.proposal.filed": lazy("Proposal #{ref} filed."),
     "committee.proposal.amended": lazy("Proposal #{ref} amended."),

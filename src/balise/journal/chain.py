@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from balise.core.errors import InvalidInput
 from balise.core.i18n import gettext as _
 from balise.core.i18n import lazy
 
@@ -96,12 +97,25 @@ class Verification:
         )
 
 
+HEAD_FORMAT = lazy("A head reads COUNT:HASH: the number of entries, a colon and 64 hexadecimal characters, as printed in the minutes. “{value}” does not.")
+
+
+class MalformedHead(InvalidInput, ValueError):
+    """A head typed by a member (``--head``, a form) that does not read COUNT:HASH."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__("head", "journal_head_malformed", value=value)
+
+    def message(self) -> str:
+        return _(HEAD_FORMAT).format(**self.params)
+
+
 def parse_head(text: str) -> Head:
     """Read ``COUNT:HASH`` as printed in the minutes or by ``str(head)``."""
     count, sep, digest = text.strip().partition(":")
     digest = digest.lower()
     if not sep or not re.fullmatch(r"[0-9]+", count) or not _HEX64.fullmatch(digest):
-        raise ValueError(f"a head reads COUNT:HASH (64 hex digits), not {text!r}")
+        raise MalformedHead(text)
     return Head(int(count), digest)
 
 

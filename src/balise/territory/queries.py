@@ -25,6 +25,18 @@ def access_team(session: Session, viewer: Viewer, team_id: int) -> Team:
     return team
 
 
+def access_team_aggregates(session: Session, viewer: Viewer, team_id: int) -> Team:
+    """Guarded aggregates of a team: its lead, and anyone but workers in the
+    establishments they see."""
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound()
+    require_establishment(viewer, team.establishment_id)
+    if viewer.role == Role.WORKER:
+        raise NotFound()
+    return team
+
+
 def visible_teams(session: Session, viewer: Viewer) -> list[Team]:
     query = select(Team).where(Team.establishment_id.in_(viewer.establishment_ids))
     if viewer.role == Role.TEAM_LEAD:

@@ -19,7 +19,20 @@ from balise.core.errors import BaliseError, Forbidden, InvalidInput, NotFound
 from balise.core.i18n import LANGUAGES, set_language
 from balise.core.i18n import gettext as _
 from balise.core.settings import Settings
-from balise.web import accounts, admin, committees, grid, home, journal, territory
+from balise.web import (
+    accounts,
+    admin,
+    collection,
+    committee_records,
+    committees,
+    field,
+    grid,
+    home,
+    imports,
+    journal,
+    territory,
+    waiting_list,
+)
 from balise.web.access import LoginRequired
 from balise.web.templating import build_environment, render
 
@@ -43,7 +56,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.templates = build_environment()
     app.state.demo_notice = _holds_demo_data(engine)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (accounts, home, territory, grid, admin, committees, journal):
+    for module in (accounts, home, territory, grid, admin, committees, journal, imports, collection,
+                   committee_records, waiting_list, field):
         app.include_router(module.router)
     _install_middleware(app)
     _install_error_pages(app)

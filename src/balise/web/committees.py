@@ -14,6 +14,8 @@ from balise.committee.models import PHASES, PROPOSAL_KINDS, SIDES, STANCES, Comm
 from balise.committee.service import amend_proposal, file_proposal, record_stance
 from balise.core.access import Viewer
 from balise.core.errors import BaliseError, InvalidInput, NotFound
+from balise.grid import collection
+from balise.territory.queries import visible_teams
 from balise.web.access import COMMITTEE, Allow, db_session
 from balise.web.templating import render
 
@@ -51,6 +53,7 @@ def _committee_page(request: Request, db: Session, viewer: Viewer, committee_id:
         "proposals": [(p, queries.count_of(committee, p)) for p in proposals],
         "decisions": queries.decisions(db, committee),
         "projects": queries.projects(db, committee),
+        "teams": visible_teams(db, viewer), "setting_kinds": collection.KINDS,
         "error": error, "form": form or {},
     }, status=400 if error else 200)
 
@@ -72,6 +75,9 @@ def file(
     minutes: Annotated[str, Form(max_length=8)] = "",
     valid_from: Annotated[str, Form(max_length=10)] = "",
     deadline: Annotated[str, Form(max_length=10)] = "",
+    setting_key: Annotated[str, Form(max_length=32)] = "",
+    setting_enabled: Annotated[str, Form(max_length=4)] = "",
+    setting_team: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     committee = queries.access_committee(db, viewer, committee_id)
     member = _member(db, viewer, committee_id)
@@ -82,6 +88,9 @@ def file(
         if kind == "reference_time":
             effect = {"act_code": act_code.strip().upper(), "valid_from": valid_from.strip(),
                       "minutes": int(minutes) if minutes.strip().isdigit() else -1}
+        elif kind == "collection_setting":
+            effect = {"key": setting_key, "enabled": setting_enabled == "1",
+                      "team_id": int(setting_team) if setting_team.strip().isdigit() else None}
         proposal = file_proposal(db, committee, member, title=title, text=text,
                                  rationale=rationale, kind=kind, effect=effect,
                                  project=project, deadline=_date("deadline", deadline))

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from balise.core import clock
 from balise.core.access import Role, Viewer
-from balise.core.errors import InvalidInput
-from balise.grid.models import VISIT_STATUSES
+from balise.core.errors import BaliseError
+from balise.grid import collection
+from balise.grid.models import REASON_CATEGORIES, VISIT_STATUSES, Act, VarianceReason, Visit
+from balise.grid.parsing import check_minutes, parse_clock
 from balise.grid.queries import access_visit, monday_of, own_week
-from balise.grid.rules import check_minutes, check_realization, parse_clock
-from balise.grid.service import record_realization
+from balise.grid.realization import Realization
+from balise.grid.realization import record as realization_record
 from balise.web.access import Allow, db_session
 from balise.web.templating import render
 
@@ -37,6 +40,22 @@ def my_week(
     })
 
 
+def _visit_page(request: Request, db: Session, visit: Visit, status: int = 200,
+                error: BaliseError | None = None, form: dict[str, object] | None = None,
+                ) -> Response:
+    return render(request, "grid/visit.html", {
+        "visit": visit, "statuses": VISIT_STATUSES, "error": error, "form": form,
+        "settings": collection.effective(db, visit.establishment_id, visit.team_id),
+        "acts": list(db.scalars(select(Act).order_by(Act.label_fr))),
+        "reasons": list(db.scalars(select(VarianceReason)
+                                   .where(VarianceReason.active.is_(True))
+                                   .order_by(VarianceReason.category, VarianceReason.id))),
+        "categories": REASON_CATEGORIES,
+        "done_ids": {a.act_id for a in visit.acts if a.done},
+        "reason_ids": {r.id for r in visit.reasons},
+    }, status=status)
+
+
 @router.get("/visits/{visit_id}")
 def visit_page(
     request: Request,
@@ -44,8 +63,11 @@ def visit_page(
     viewer: Annotated[Viewer, Depends(Allow(Role.WORKER, Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
 ) -> Response:
-    visit = access_visit(db, viewer, visit_id)
-    return render(request, "grid/visit.html", {"visit": visit, "statuses": VISIT_STATUSES})
+    return _visit_page(request, db, access_visit(db, viewer, visit_id))
+
+
+def _ids(values: list[str]) -> frozenset[int]:
+    return frozenset(int(v) for v in values if v.strip().isdigit())
 
 
 @router.post("/visits/{visit_id}/realization")
@@ -54,22 +76,33 @@ def record_visit(
     visit_id: int,
     viewer: Annotated[Viewer, Depends(Allow(Role.WORKER, Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
+    status: Annotated[str, Form(max_length=16)] = "done",
     start: Annotated[str, Form(max_length=8)] = "",
     end: Annotated[str, Form(max_length=8)] = "",
     travel: Annotated[str, Form(max_length=8)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    acts: Annotated[list[str] | None, Form()] = None,
+    acts_shown: Annotated[str, Form(max_length=4)] = "",
+    reasons: Annotated[list[str] | None, Form()] = None,
+    unmet: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     visit = access_visit(db, viewer, visit_id)
     try:
-        realization = check_realization(
-            visit.day, parse_clock("start", start), parse_clock("end", end), note
+        start_at, end_at = parse_clock("start", start), parse_clock("end", end)
+        realization = Realization(
+            status=status,
+            start=datetime.combine(visit.day, start_at) if start_at else None,
+            end=datetime.combine(visit.day, end_at) if end_at else None,
+            travel_minutes=check_minutes("travel", travel, high=600) if travel.strip() else None,
+            note=note.strip() or None,
+            # Without the acts list on the form (one-tap close), the planned acts count as done.
+            acts_done=_ids(acts or []) if acts_shown else None,
+            reason_ids=_ids(reasons or []),
+            unmet_act_ids=_ids(unmet or []),
         )
-        travel_minutes = check_minutes("travel", travel, high=600) if travel.strip() else None
-    except InvalidInput as error:
+        realization_record(db, visit, realization)
+    except BaliseError as error:
         db.rollback()
-        return render(request, "grid/visit.html", {
-            "visit": visit, "statuses": VISIT_STATUSES, "error": error,
-            "form": {"start": start, "end": end, "travel": travel, "note": note},
-        }, status=400)
-    record_realization(db, visit, realization, travel_minutes)
+        return _visit_page(request, db, visit, 400, error, {
+            "start": start, "end": end, "travel": travel, "note": note})
     return RedirectResponse(f"/visits/{visit.id}?saved=1", status_code=303)

@@ -5,15 +5,26 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from balise.core import clock
 from balise.core.access import Role, Viewer
-from balise.grid.queries import monday_of, team_figures, team_week_plan, week_days
+from balise.core.errors import InvalidInput
+from balise.grid.queries import (
+    monday_of,
+    planned_vs_realized,
+    team_figures,
+    team_week_plan,
+    unassigned_visits,
+    week_days,
+)
+from balise.grid.week_plan import generate_week, load_duration_model
 from balise.territory.models import PROFESSIONS
 from balise.territory.queries import (
     access_team,
+    access_team_aggregates,
     establishments_of,
     team_client_count,
     team_members,
@@ -50,10 +61,50 @@ def team_plan(
 ) -> Response:
     team = access_team(db, viewer, team_id)
     monday = monday_of(week or clock.today())
-    workers, cells = team_week_plan(db, team, monday)
+    model = load_duration_model(db, team.establishment_id, clock.today())
+    workers, cells = team_week_plan(db, team, monday, model)
     return render(request, "territory/plan.html", {
         "team": team, "workers": workers, "cells": cells, "days": week_days(monday)[:5],
         "monday": monday, "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7), "professions": PROFESSIONS,
         "clients": team_client_count(db, team), "members": team_members(db, team),
+        "unassigned": unassigned_visits(db, team, monday),
+        "generated": request.query_params.get("generated"),
+    })
+
+
+@router.post("/teams/{team_id}/plan/generate")
+def generate_plan(
+    team_id: int,
+    viewer: Annotated[Viewer, Depends(Allow(Role.TEAM_LEAD))],
+    db: Annotated[Session, Depends(db_session)],
+    week: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    team = access_team(db, viewer, team_id)
+    try:
+        monday = monday_of(date.fromisoformat(week)) if week else monday_of(clock.today())
+    except ValueError as exc:
+        raise InvalidInput("week", "not_a_date") from exc
+    model = load_duration_model(db, team.establishment_id, clock.today())
+    result = generate_week(db, team, monday, model)
+    return RedirectResponse(
+        f"/teams/{team.id}/plan?week={monday.isoformat()}&generated={result.created}",
+        status_code=303)
+
+
+@router.get("/teams/{team_id}/realization")
+def team_realization(
+    request: Request,
+    team_id: int,
+    viewer: Annotated[Viewer, Depends(Allow(*STAFF, *COMMITTEE))],
+    db: Annotated[Session, Depends(db_session)],
+    weeks: int = 4,
+) -> Response:
+    """Planned against realized time by act and by reason: aggregates only (k >= 5)."""
+    team = access_team_aggregates(db, viewer, team_id)
+    last = monday_of(clock.today()) - timedelta(days=1)
+    first = last - timedelta(days=7 * max(1, min(weeks, 52)) - 1)
+    by_act, by_reason = planned_vs_realized(db, team, first, last)
+    return render(request, "territory/realization.html", {
+        "team": team, "by_act": by_act, "by_reason": by_reason, "first": first, "last": last,
     })

@@ -1,0 +1,1 @@
+"""The field app's sync: idempotent batches of visit records from workers' phones."""

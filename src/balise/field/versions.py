@@ -1,0 +1,123 @@
+"""Versions of a visit: which one holds the visit row, and keeping the other.
+
+The rule (docs/field-sync.md): the version saved later on its device wins — greater
+``recorded_at``, then greater ``record_id`` on a tie. Arrival order does not matter, so
+every replay of the same records gives the same visit. The losing version is never
+dropped: it stays in ``sync_record`` and, when it came from another device or replaced
+a change made on the server, in ``sync_conflict`` for the team lead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from balise.core import clock
+from balise.field.models import RECORD_APPLIED, SyncConflict, SyncRecord
+from balise.field.protocol import VisitRecord
+from balise.field.rules import VersionKey, device_utc, is_conflict, rule_between, wins_over
+from balise.grid.models import Visit
+from balise.grid.realization import Realization, record
+
+
+@dataclass(frozen=True)
+class Placed:
+    applied: bool
+    state: dict[str, Any] | None  # the visit as the record left it, when applied
+    other_device: bool  # when superseded: by another device's version
+
+
+def place(session: Session, visit: Visit, incoming: VisitRecord,
+          realization: Realization) -> Placed:
+    """Apply the incoming version if it wins, or keep it aside; either way it has passed
+    the same checks (collection settings, known acts and reasons) as an applied one."""
+    key = VersionKey(device_utc(incoming.recorded_at), str(incoming.record_id))
+    head = _head(session, visit.id)
+    head_key = VersionKey.of(head.recorded_at, head.record_id) if head is not None else None
+    current = snapshot(visit)
+    if not wins_over(key, head_key):
+        assert head is not None and head_key is not None
+        _check_only(session, visit, realization)
+        other = is_conflict(head.device_id, incoming.device_id)
+        outside = _changed_outside(visit, head, current)
+        if other or outside:
+            # What is in force stays; the incoming version is kept beside it.
+            _set_aside(session, visit, rule_between(head_key, key),
+                       kept_id=None if outside else head.record_id,
+                       kept=current if outside else _version_of(head.payload),
+                       aside_id=incoming.record_id, aside=_version_of(_dump(incoming)),
+                       source="device")
+        return Placed(applied=False, state=None, other_device=other)
+    record(session, visit, realization)
+    kept = _version_of(_dump(incoming))
+    if _changed_outside(visit, head, current):
+        _set_aside(session, visit, "replaces_server_change", kept_id=incoming.record_id,
+                   kept=kept, aside_id=None, aside=current, source="server")
+    elif head is not None and head_key is not None and is_conflict(head.device_id,
+                                                                   incoming.device_id):
+        _set_aside(session, visit, rule_between(key, head_key), kept_id=incoming.record_id,
+                   kept=kept, aside_id=head.record_id, aside=_version_of(head.payload),
+                   source="device")
+    return Placed(applied=True, state=snapshot(visit), other_device=False)
+
+
+def _head(session: Session, visit_id: int) -> SyncRecord | None:
+    return session.scalars(
+        select(SyncRecord)
+        .where(SyncRecord.visit_id == visit_id, SyncRecord.status == RECORD_APPLIED)
+        .order_by(SyncRecord.recorded_at.desc(), SyncRecord.record_id.desc())
+        .limit(1)
+    ).first()
+
+
+def _changed_outside(visit: Visit, head: SyncRecord | None, current: dict[str, Any]) -> bool:
+    """Did someone change the visit since the sync last wrote it (the visit form, an
+    import)? Then that state is a version too, and it must not vanish silently."""
+    if head is None:
+        return visit.status != "planned"
+    return head.applied_state is not None and head.applied_state != current
+
+
+def _check_only(session: Session, visit: Visit, realization: Realization) -> None:
+    # The losing version goes through the one path to record a visit, then is undone:
+    # the same checks, no second copy of them.
+    probe = session.begin_nested()
+    try:
+        record(session, visit, realization)
+    finally:
+        probe.rollback()
+
+
+def snapshot(visit: Visit) -> dict[str, Any]:
+    """A visit's realized state, in the shape of a record's ``realization``."""
+    return {
+        "status": visit.status,
+        "start": visit.realized_start.isoformat() if visit.realized_start else None,
+        "end": visit.realized_end.isoformat() if visit.realized_end else None,
+        "travel_minutes": visit.travel_minutes,
+        "acts_done": sorted(a.act_id for a in visit.acts if a.done),
+        "reason_ids": sorted(r.id for r in visit.reasons),
+        "note": visit.note,
+    }
+
+
+def _version_of(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload.get("realization", {}), "recorded_at": payload.get("recorded_at"),
+            "device_id": payload.get("device_id")}
+
+
+def _dump(incoming: VisitRecord) -> dict[str, Any]:
+    return incoming.model_dump(mode="json")
+
+
+def _set_aside(session: Session, visit: Visit, rule: str, *, kept_id: uuid.UUID | None,
+               kept: dict[str, Any], aside_id: uuid.UUID | None, aside: dict[str, Any],
+               source: str) -> None:
+    session.add(SyncConflict(
+        establishment_id=visit.establishment_id, team_id=visit.team_id, visit_id=visit.id,
+        rule=rule, kept_record_id=kept_id, kept=kept, set_aside_record_id=aside_id,
+        set_aside_source=source, set_aside=aside, detected_at=clock.now()))

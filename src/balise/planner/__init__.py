@@ -1,0 +1,1 @@
+"""Routing for home care: the planning model, its search, and benchmark readers."""

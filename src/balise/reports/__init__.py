@@ -1,0 +1,1 @@
+"""What committees read and send: PDF minutes (and, later, indicator reports and exports)."""

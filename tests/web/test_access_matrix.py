@@ -7,7 +7,7 @@ an ``Allow`` rule, or without a row in a table, fails here.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -93,6 +93,36 @@ def test_route_role_matrix(username: str, app: FastAPI, cast: Cast, session: Ses
                 login(client, username)
         assert response.status_code == expected[(method, path)][username], (
             f"{username} {method} {url}")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            _assert_safe_headers(response.headers, f"{method} {url}")
+
+
+def _assert_safe_headers(headers: Mapping[str, str], where: str) -> None:
+    csp = headers.get("content-security-policy", "")
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp, f"{where}: CSP lacks {directive}"
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("referrer-policy"), where
+    assert headers.get("cache-control") == "no-store", f"{where}: personal pages are no-store"
+
+
+@pytest.mark.parametrize("username", ["alice", "lead", "union", "admin"])
+def test_every_unsafe_route_needs_the_token_and_our_origin(
+    username: str, app: FastAPI, cast: Cast, session: Session,
+    browser: Callable[[str | None], TestClient],
+) -> None:
+    values = _params(session, cast)
+    client = browser(username)
+    for method, path, _route in _routes(app):
+        if method in ("GET", "HEAD", "OPTIONS"):
+            continue
+        url = path.format(**values)
+        missing = client.request(method, url, data={}, follow_redirects=False)
+        assert missing.status_code == 403, f"{method} {url} without a CSRF token"
+        foreign = client.request(method, url, data={"csrf_token": _token(client)},
+                                 headers={"Origin": "https://evil.example"},
+                                 follow_redirects=False)
+        assert foreign.status_code == 403, f"{method} {url} from a foreign origin"
 
 
 def test_anonymous_is_sent_to_login(app: FastAPI, cast: Cast, session: Session,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from balise.committee import queries
 from balise.committee.models import PHASES, PROPOSAL_KINDS, SIDES, STANCES, CommitteeMember
+from balise.committee.records import records_context
 from balise.committee.service import amend_proposal, file_proposal, record_stance
 from balise.core.access import Viewer
 from balise.core.errors import BaliseError, InvalidInput, NotFound
@@ -55,6 +56,7 @@ def _committee_page(request: Request, db: Session, viewer: Viewer, committee_id:
         "projects": queries.projects(db, committee),
         "teams": visible_teams(db, viewer), "setting_kinds": collection.KINDS,
         "error": error, "form": form or {},
+        **records_context(db, committee),
     }, status=400 if error else 200)
 
 

@@ -26,8 +26,9 @@ from balise.grid.io_schema import Kind
 app = typer.Typer(help="Balise", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="User accounts", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-console = Console()
-err = Console(stderr=True)
+# soft_wrap: messages are not cut at the terminal width, so they stay whole in logs.
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
@@ -338,6 +339,62 @@ def notify_stances(
                 names=", ".join(notified.without_address)))
     if not sent:
         console.print(_("No proposal awaits a stance."))
+
+
+indicators_app = typer.Typer(help="Success indicators", no_args_is_help=True)
+app.add_typer(indicators_app, name="indicators")
+
+
+@indicators_app.command("compute")
+def indicators_compute(
+    as_json: Annotated[bool, typer.Option("--json", help="Print every figure as JSON.")] = False,
+    establishment: Annotated[str | None, typer.Option(help="Establishment code (default: all)")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="Recompute only the periods from this day on.")] = None,
+    engine: Annotated[str, typer.Option(help="database (default) or arrays")] = "database",
+) -> None:
+    """Compute and store every built-in indicator for every team and period."""
+    import json
+
+    from sqlalchemy import select
+
+    from balise.indicators.catalogue import definitions
+    from balise.indicators.compute import ENGINES, refresh
+    from balise.indicators.series import records
+    from balise.territory.models import Establishment, Team
+
+    if engine not in ENGINES:
+        err.print(_("Choose an engine among: {engines}.").format(engines=", ".join(ENGINES)))
+        raise typer.Exit(2)
+    output: list[dict[str, object]] = []
+    timings: dict[str, dict[str, float]] = {}
+    try:
+        with _ready_engine(_settings()) as db, transaction(session_factory(db)) as session:
+            query = select(Establishment).order_by(Establishment.code)
+            if establishment is not None:
+                query = query.where(Establishment.code == establishment)
+            chosen = list(session.scalars(query))
+            if not chosen:
+                err.print(_("No establishment has the code {code}.").format(code=establishment))
+                raise typer.Exit(2)
+            known = definitions(session)
+            for est in chosen:
+                done = refresh(session, est.id, since=since and since.date(), engine=engine)
+                timings[est.code] = done.seconds
+                teams = dict(session.execute(select(Team.id, Team.code)
+                                             .where(Team.establishment_id == est.id)).tuples().all())
+                for record in records(session, est.id, done.cells, teams, known):
+                    output.append({"establishment": est.code, **record})
+    except BaliseError as error:
+        raise _fail(error) from error
+    if as_json:
+        print(json.dumps({"engine": engine, "seconds": timings, "values": output},
+                         ensure_ascii=False, indent=1))
+        return
+    for code, seconds in timings.items():
+        console.print(_("{code}: {n} figures computed and stored in {seconds:.2f} s.").format(
+            code=code, n=sum(1 for r in output if r["establishment"] == code),
+            seconds=sum(seconds.get(k, 0.0) for k in ("total", "store"))))
 
 
 if __name__ == "__main__":

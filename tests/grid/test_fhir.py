@@ -11,7 +11,7 @@ from fhir.resources.R4B.encounter import Encounter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from balise.grid.exports import operator_scope
+from balise.grid.exports import ExportScope, operator_scope
 from balise.grid.fhir import ACT_SYSTEM, visits_bundle
 from balise.grid.models import VarianceReason
 from tests.factories import Cast, make_visit
@@ -54,11 +54,22 @@ def test_the_bundle_validates_and_holds_one_encounter_per_realized_visit(
     assert first["class"]["code"] == "HH"
     assert first["subject"]["identifier"]["value"] == "U0000"
     assert first["participant"][0]["individual"]["identifier"]["value"] == "A0"
-    assert first["period"]["start"] == "2026-11-16T09:00:00-05:00"
-    assert first["length"]["value"] == 52
+    # The establishment's export holds no realized times: they are the worker's own figures.
+    assert "period" not in first and "length" not in first
     assert first["type"][0]["coding"][0] == {"system": ACT_SYSTEM, "code": "BAIN",
                                              "display": "Bain"}
     assert first["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "DETRESSE"
+
+
+def test_the_workers_own_bundle_holds_their_realized_times(session: Session,
+                                                           cast: Cast) -> None:
+    _visits(session, cast)
+    scope = operator_scope(session, "EST-A")
+    own = ExportScope(scope.establishment_id, scope.establishment_code,
+                      worker_id=cast.alice.id)
+    first = json.loads(visits_bundle(session, own, DAY, DAY))["entry"][0]["resource"]
+    assert first["period"]["start"] == "2026-11-16T09:00:00-05:00"
+    assert first["length"]["value"] == 52
 
 
 def test_the_bundle_names_nobody(session: Session, cast: Cast) -> None:

@@ -120,8 +120,12 @@ def test_a_worker_exports_only_their_own_visits(browser: Browser, session: Sessi
     assert fhir.headers["content-type"].startswith("application/fhir+json")
     assert len(Bundle.model_validate_json(fhir.content).entry or []) == 1
     assert client.get("/exports/clients").status_code == 403
+    assert "debut_reel" in lines[0] and "09:00" in lines[1]  # alice's own times
     everyone = browser("analyst").get(f"/exports/visits?{period}")
-    assert len(everyone.content.decode("utf-8-sig").splitlines()) == 3
+    rows = everyone.content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3
+    # One worker's time figures reach only that worker: the analyst's file has no times.
+    assert "debut_reel" not in rows[0] and "fin_reelle" not in rows[0]
 
 
 def test_export_refuses_a_bad_format_period_or_size(browser: Browser,

@@ -60,3 +60,17 @@ def test_a_colleague_cannot_touch_anothers_visit(browser: Browser, visit: Visit)
     client = browser("bob")
     # Not yours answers exactly like does not exist.
     assert client.get(f"/visits/{visit.id}").status_code == 404
+
+
+def test_team_lead_sees_the_plan_but_not_the_realized_times(
+    browser: Browser, session: Session, cast: Cast
+) -> None:
+    visit = make_visit(session, cast.alice, cast.clients[0], cast.acts["BAIN"], MONDAY,
+                       minutes=83, start_minute=9 * 60 + 7)
+    session.commit()
+    page = browser("lead").get(f"/visits/{visit.id}").text
+    assert "Prévu : 30 min" in page
+    assert "09:07" not in page and "10:30" not in page and "83" not in page
+    assert 'name="start"' not in page
+    own = browser("alice").get(f"/visits/{visit.id}").text
+    assert "09:07" in own and "10:30" in own

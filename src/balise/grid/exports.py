@@ -3,10 +3,9 @@
 Who may export what (:func:`access_export`):
 
 * the analyst of an establishment exports every kind of it. The visits export carries
-  each visit's worker code and realized times, which are one worker's time figures:
-  it is operational data for the analyst's work (checking activity data, computing
-  indicators), and what reaches a joint committee is built from it as guarded
-  aggregates (``core/privacy.py``), never the file itself;
+  each visit's worker, status and acts but leaves the realized times and travel empty:
+  those are one worker's time figures, which reach only that worker (DESIGN.md
+  principle 2); analysts read them as guarded aggregates (``core/privacy.py``);
 * a worker exports their own visits only (their own figures);
 * nobody else exports.
 
@@ -96,13 +95,25 @@ def export_period(first: date | None, last: date | None,
     return first, last
 
 
+# One worker's time figures: exported only to that worker. Left out of other exports
+# (not emptied), so that importing such a file back keeps the stored values.
+INDIVIDUAL_TIME_COLUMNS = frozenset({"realized_start", "realized_end", "travel_minutes"})
+
+
+def exported_columns(kind: Kind, scope: ExportScope) -> list[Any]:
+    columns = list(SCHEMAS[kind].columns)
+    if kind is Kind.VISITS and scope.worker_id is None:
+        columns = [c for c in columns if c.name not in INDIVIDUAL_TIME_COLUMNS]
+    return columns
+
+
 def export_rows(session: Session, kind: Kind, scope: ExportScope, first: date | None,
                 last: date | None, *, spreadsheet: bool,
                 max_rows: int | None = None) -> Iterator[list[Any]]:
     """The rows of an export, each cell written as its column's type wants."""
     language = current_language()
     handler = kind_io(kind, session, scope.establishment_id)
-    columns = SCHEMAS[kind].columns
+    columns = exported_columns(kind, scope)
     for count, record in enumerate(handler.records(first, last, scope.worker_id), start=1):
         if max_rows is not None and count > max_rows:
             raise FileRefused("export_too_large", n=max_rows)
@@ -126,7 +137,7 @@ def write_export(stream: IO[bytes], session: Session, kind: Kind, scope: ExportS
         stream.write(visits_bundle(session, scope, first, last, max_rows).encode())
         return
     language = current_language()
-    headers = SCHEMAS[kind].headers(language)
+    headers = [column.header(language) for column in exported_columns(kind, scope)]
     comment = _(SYNTHETIC_NOTE).format(code=scope.establishment_code) if scope.synthetic \
         else None
     if fmt == "xlsx":

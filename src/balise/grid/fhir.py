@@ -12,7 +12,9 @@ What an Encounter says, and what it leaves out on purpose:
 * ``type`` holds the acts done (the planned ones for a visit not done), in a Balise code
   system; variance reasons go in an extension, since ``reasonCode`` is why a visit
   takes place, not why it differed from its plan;
-* ``period`` and ``length`` are the realized times, in Quebec time with its offset.
+* ``period`` and ``length`` are the realized times, in Quebec time with its offset, and
+  appear only in a worker's export of their own visits: realized times are one worker's
+  time figures (DESIGN.md principle 2).
 """
 
 from __future__ import annotations
@@ -51,8 +53,11 @@ def _instant(moment: datetime) -> str:
     return moment.replace(tzinfo=clock.TIMEZONE).isoformat()
 
 
-def encounter(visit: Visit, io: VisitsIO, establishment_code: str) -> dict[str, Any]:
-    """One realized visit as a plain FHIR Encounter (validated with its Bundle)."""
+def encounter(visit: Visit, io: VisitsIO, establishment_code: str, *,
+              own_figures: bool) -> dict[str, Any]:
+    """One realized visit as a plain FHIR Encounter (validated with its Bundle).
+
+    ``own_figures``: the export is the worker's own, so it may hold realized times."""
     refs = io.refs
     done = [link for link in visit.acts if link.done] or [a for a in visit.acts if a.planned]
     acts = [refs.acts[refs.act_codes[link.act_id]] for link in done]
@@ -75,6 +80,9 @@ def encounter(visit: Visit, io: VisitsIO, establishment_code: str) -> dict[str, 
         resource["participant"] = [{"individual": {"type": "Practitioner", "identifier": {
             "system": _system("worker", establishment_code),
             "value": refs.worker_codes[visit.worker_id]}}}]
+    if not own_figures:
+        # Realized times are one worker's time figures: only their own export holds them.
+        return _with_reasons(resource, visit)
     period = {key: _instant(moment) for key, moment in
               (("start", visit.realized_start), ("end", visit.realized_end)) if moment}
     if period:
@@ -82,6 +90,10 @@ def encounter(visit: Visit, io: VisitsIO, establishment_code: str) -> dict[str, 
     if visit.realized_minutes is not None:
         resource["length"] = {"value": visit.realized_minutes, "unit": "min",
                               "system": "http://unitsofmeasure.org", "code": "min"}
+    return _with_reasons(resource, visit)
+
+
+def _with_reasons(resource: dict[str, Any], visit: Visit) -> dict[str, Any]:
     if visit.reasons:
         resource["extension"] = [{"url": REASON_EXTENSION, "valueCodeableConcept": {"coding": [
             {"system": REASON_SYSTEM, "code": reason.code,
@@ -101,7 +113,8 @@ def visits_bundle(session: Session, scope: ExportScope, first: date | None,
     for visit in io.closed_records(first, last, scope.worker_id, tuple(ENCOUNTER_STATUS)):
         if max_rows is not None and len(entries) >= max_rows:
             raise FileRefused("export_too_large", n=max_rows)
-        resource = encounter(visit, io, scope.establishment_code)
+        resource = encounter(visit, io, scope.establishment_code,
+                             own_figures=scope.worker_id is not None)
         # The same visit gets the same fullUrl in every export, so receivers can merge.
         name = f"{_system('visit', scope.establishment_code)}/{visit.id}"
         entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}",

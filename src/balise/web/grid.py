@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from balise.core import clock
 from balise.core.access import Role, Viewer
 from balise.core.errors import BaliseError
+from balise.core.privacy import own_figures
 from balise.grid import collection
 from balise.grid.models import REASON_CATEGORIES, VISIT_STATUSES, Act, VarianceReason, Visit
 from balise.grid.parsing import check_minutes, parse_clock
@@ -40,11 +41,13 @@ def my_week(
     })
 
 
-def _visit_page(request: Request, db: Session, visit: Visit, status: int = 200,
+def _visit_page(request: Request, db: Session, viewer: Viewer, visit: Visit, status: int = 200,
                 error: BaliseError | None = None, form: dict[str, object] | None = None,
                 ) -> Response:
     return render(request, "grid/visit.html", {
         "visit": visit, "statuses": VISIT_STATUSES, "error": error, "form": form,
+        # Realized times are the worker's own figures: the team lead sees the plan only.
+        "own": viewer.is_worker(visit.worker_id),
         "settings": collection.effective(db, visit.establishment_id, visit.team_id),
         "acts": list(db.scalars(select(Act).order_by(Act.label_fr))),
         "reasons": list(db.scalars(select(VarianceReason)
@@ -63,7 +66,7 @@ def visit_page(
     viewer: Annotated[Viewer, Depends(Allow(Role.WORKER, Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
 ) -> Response:
-    return _visit_page(request, db, access_visit(db, viewer, visit_id))
+    return _visit_page(request, db, viewer, access_visit(db, viewer, visit_id))
 
 
 def _ids(values: list[str]) -> frozenset[int]:
@@ -74,7 +77,7 @@ def _ids(values: list[str]) -> frozenset[int]:
 def record_visit(
     request: Request,
     visit_id: int,
-    viewer: Annotated[Viewer, Depends(Allow(Role.WORKER, Role.TEAM_LEAD))],
+    viewer: Annotated[Viewer, Depends(Allow(Role.WORKER))],
     db: Annotated[Session, Depends(db_session)],
     status: Annotated[str, Form(max_length=16)] = "done",
     start: Annotated[str, Form(max_length=8)] = "",
@@ -87,6 +90,7 @@ def record_visit(
     unmet: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     visit = access_visit(db, viewer, visit_id)
+    own_figures(viewer, visit.worker_id or 0)
     try:
         start_at, end_at = parse_clock("start", start), parse_clock("end", end)
         realization = Realization(
@@ -103,6 +107,6 @@ def record_visit(
         realization_record(db, visit, realization)
     except BaliseError as error:
         db.rollback()
-        return _visit_page(request, db, visit, 400, error, {
+        return _visit_page(request, db, viewer, visit, 400, error, {
             "start": start, "end": end, "travel": travel, "note": note})
     return RedirectResponse(f"/visits/{visit.id}?saved=1", status_code=303)

@@ -119,3 +119,23 @@ def test_unknown_page_answers_in_the_users_language(browser: Browser, cast: Cast
     english = client.get("/nulle-part", headers={"Accept-Language": "en-CA,en"})
     assert english.status_code == 404
     assert "does not exist" in english.text
+
+
+def test_guessing_cannot_lock_the_real_user_out_of_their_own_browser(
+    browser: Browser, cast: Cast, session: Session
+) -> None:
+    from sqlalchemy import func
+
+    from balise.accounts.models import LoginAttempt
+
+    real = browser("alice")  # alice's own browser: it now holds her device cookie
+    token = csrf_of(real.get("/me/week").text)
+    real.post("/logout", data={"csrf_token": token})
+    attacker = browser(None)
+    codes = [_try(attacker, "alice", f"guess-{i:03d}-xyz") for i in range(200)]
+    evaluated = session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == "alice", LoginAttempt.success.is_(False)))
+    session.rollback()  # end the read: SQLite transactions hold the write lock
+    assert evaluated is not None and evaluated <= 100  # the rest waited, unevaluated
+    assert codes.count(429) >= 100
+    assert _try(real, "alice", "correct horse battery") == 303  # no lockout of alice

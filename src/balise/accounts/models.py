@@ -61,3 +61,19 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(80), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     success: Mapped[bool]
+
+
+class TrustedDevice(Base):
+    """A browser where a user logged in before (OWASP "device cookies").
+
+    Guessing passwords on a user name slows down every try that does not come from one
+    of that user's devices; the user's own browser keeps its own, separate count, so an
+    attacker cannot lock the real user out."""
+
+    __tablename__ = "trusted_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -10,7 +10,13 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from balise.accounts.models import LoginAttempt, User, UserEstablishment, WebSession
+from balise.accounts.models import (
+    LoginAttempt,
+    TrustedDevice,
+    User,
+    UserEstablishment,
+    WebSession,
+)
 from balise.accounts.passwords import (
     check_new_password,
     hash_password,
@@ -78,10 +84,17 @@ def login_delay_seconds(failures: int) -> int:
     return int(min(MAX_DELAY_SECONDS, 2 ** (failures - FREE_FAILURES + 1)))
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    """Check a password, throttled per user name; raises ``bad_credentials`` or
-    ``too_many_attempts``. A success clears the count."""
+def authenticate(session: Session, username: str, password: str,
+                 device_token: str | None = None) -> User:
+    """Check a password; raises ``bad_credentials`` or ``too_many_attempts``.
+
+    Tries from one of the user's trusted devices are throttled on that device's own
+    count; every other try on the user name shares the name's count. A success clears
+    the count that applied."""
     username = username.strip().lower()
+    device = _trusted_device(session, username, device_token)
+    if device is not None:
+        return _authenticate_on_device(session, device, username, password)
     now = clock.now()
     window_start = now - timedelta(seconds=MAX_DELAY_SECONDS)
     recent = session.execute(
@@ -109,6 +122,46 @@ def authenticate(session: Session, username: str, password: str) -> User:
         )
     )
     return user
+
+
+def _trusted_device(session: Session, username: str,
+                    token: str | None) -> TrustedDevice | None:
+    if not token:
+        return None
+    return session.scalar(
+        select(TrustedDevice).join(User, User.id == TrustedDevice.user_id)
+        .where(TrustedDevice.token_hash == _token_hash(token), User.username == username))
+
+
+def _authenticate_on_device(session: Session, device: TrustedDevice, username: str,
+                            password: str) -> User:
+    now = clock.now()
+    delay = login_delay_seconds(device.failures)
+    if delay and device.last_failure_at and now < device.last_failure_at + timedelta(
+            seconds=delay):
+        raise BaliseError("too_many_attempts", minutes=max(1, round(delay / 60)))
+    user = session.get_one(User, device.user_id)
+    if not (user.active and verify_password(user.password_hash, password)):
+        device.failures += 1
+        device.last_failure_at = now
+        session.add(LoginAttempt(username=username, at=now, success=False))
+        session.commit()
+        raise BaliseError("bad_credentials")
+    device.failures = 0
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(LoginAttempt(username=username, at=now, success=True))
+    return user
+
+
+def trust_device(session: Session, user: User, token: str | None) -> str:
+    """The device token to (re)set in the browser after a successful login."""
+    if token and _trusted_device(session, user.username, token) is not None:
+        return token
+    token = secrets.token_urlsafe(32)
+    session.add(TrustedDevice(user_id=user.id, token_hash=_token_hash(token),
+                              created_at=clock.now()))
+    return token
 
 
 def _token_hash(token: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from balise.accounts.service import authenticate, close_session, open_session
+from balise.accounts.service import authenticate, close_session, open_session, trust_device
 from balise.core.access import Viewer
 from balise.core.errors import BaliseError
 from balise.core.i18n import LANGUAGES, set_language
@@ -18,6 +18,8 @@ from balise.web.templating import render
 
 router = APIRouter()
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
+DEVICE_COOKIE = "balise_device"
+DEVICE_COOKIE_SECONDS = 180 * 24 * 3600
 
 
 def _safe_next(target: str) -> str:
@@ -57,8 +59,9 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    device = request.cookies.get(DEVICE_COOKIE)
     try:
-        user = authenticate(db, username, password)
+        user = authenticate(db, username, password, device)
     except BaliseError as exc:
         return render(request, "accounts/login.html",
                       {"error": exc.message(), "username": username, "next": _safe_next(next)},
@@ -67,10 +70,12 @@ def login(
     if old:
         close_session(db, old)
     token, _web_session = open_session(db, user)
+    device = trust_device(db, user, device)
     set_language(user.language)
     response = RedirectResponse(_safe_next(next), status_code=303)
     _set_cookie(request, response, session_cookie_name(request), token)
     _set_cookie(request, response, "balise_lang", user.language, LANG_COOKIE_SECONDS)
+    _set_cookie(request, response, DEVICE_COOKIE, device, DEVICE_COOKIE_SECONDS)
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -395,6 +395,160 @@ def indicators_compute(
         console.print(_("{code}: {n} figures computed and stored in {seconds:.2f} s.").format(
             code=code, n=sum(1 for r in output if r["establishment"] == code),
             seconds=sum(seconds.get(k, 0.0) for k in ("total", "store"))))
+
+
+@app.command("evidence")
+def evidence_command(
+    act: Annotated[str | None, typer.Option("--act", help="One act's code (default: every act).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every figure as JSON.")] = False,
+    establishment: Annotated[str | None, typer.Option(help="Establishment code (default: all)")] = None,
+) -> None:
+    """What realized visits say beside each reference time (groups under 5 workers suppressed)."""
+    import json
+
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from balise.grid.evidence_queries import evidence_for_acts
+    from balise.grid.evidence_report import evidence_dict
+    from balise.grid.models import Act
+    from balise.territory.models import Establishment
+
+    try:
+        with _ready_engine(_settings()) as engine, session_factory(engine)() as session:
+            if act is not None and session.scalar(select(Act.id).where(Act.code == act)) is None:
+                err.print(_("No act has the code {code}.").format(code=act))
+                raise typer.Exit(2)
+            query = select(Establishment.id)
+            if establishment is not None:
+                query = query.where(Establishment.code == establishment)
+            ids = list(session.scalars(query))
+            if establishment is not None and not ids:
+                err.print(_("No establishment has the code {code}.").format(code=establishment))
+                raise typer.Exit(2)
+            data = evidence_dict(evidence_for_acts(session, ids, act_code=act))
+    except BaliseError as error:
+        raise _fail(error) from error
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    table = Table(title=_("Evidence beside each reference time ({visits} realized visits)")
+                  .format(visits=data["visits"] if data["visits"] is not None else "—"))
+    for header in (_("Act"), _("Group"), _("Reference (min)"), _("Decision"), _("Visits"),
+                   _("Median"), _("80th pct."), _("90th pct."), _("Over the reference"),
+                   _("Overrun per team-week (min)")):
+        table.add_column(header)
+    for found in data["acts"]:
+        ref = found["reference"]
+        groups = [(_("All visits"), found["overall"])]
+        if act is not None:
+            groups += [(_("Iso-SMAF {low}–{high}").format(low=g["profiles"][0], high=g["profiles"][1]), g)
+                       for g in found["by_iso_smaf"]]
+            groups += [(g["name"], g) for g in found["by_team"]]
+        for label, g in groups:
+            table.add_row(found["code"], label, str(ref["minutes"]) if ref else "—",
+                          (ref["decision_ref"] or _("none")) if ref else "—", *_evidence_cells(g))
+    console.print(table)
+    console.print(_("In brackets: 95 % confidence interval. Percentiles: visits of the act alone."))
+    for found in data["acts"] if act is not None else []:
+        for version in found["versions"]:
+            flagged = version["flagged"]
+            share = "—" if flagged["suppressed"] else f"{flagged['share_above']:.0%}"
+            console.print(_("{minutes} min from {date} ({by}): would flag {share} of these visits.")
+                          .format(minutes=version["minutes"], date=version["valid_from"],
+                                  by=version["adopted_by"], share=share))
+
+
+def _evidence_cells(group: dict[str, object]) -> list[str]:
+    if group["suppressed"]:
+        return [_("suppressed: fewer than 5 workers")] + [""] * 5
+
+    def estimate(found: object) -> str:
+        if not isinstance(found, dict):
+            return "—"
+        bounds = [("?" if found[k] is None else f"{found[k]:g}") for k in ("low", "high")]
+        return f"{found['value']:g} [{bounds[0]}–{bounds[1]}]"
+
+    share, overrun = group["share_above"], group["overrun_per_team_week"]
+    return [str(group["visits"]), estimate(group["median"]), estimate(group["p80"]),
+            estimate(group["p90"]), "—" if not isinstance(share, float) else f"{share:.0%}",
+            "—" if not isinstance(overrun, float) else f"{overrun:.1f}"]
+
+
+@app.command("plan")
+def plan_command(
+    team: Annotated[str | None, typer.Option(help="Team code: plan its day (or week).")] = None,
+    day: Annotated[datetime | None, typer.Option(
+        "--date", formats=["%Y-%m-%d"], help="The day to plan (default: today).")] = None,
+    week: Annotated[bool, typer.Option("--week", help="Plan Monday to Friday of that week.")] = False,
+    apply: Annotated[bool, typer.Option("--apply", help="Write the plan to the database.")] = False,
+    solomon: Annotated[Path | None, typer.Option(help="A Solomon VRPTW file to solve.")] = None,
+    uhhc: Annotated[Path | None, typer.Option(help="A UHHC instance file to solve.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the UHHC solution.")] = None,
+    time_limit: Annotated[float, typer.Option(min=0.1, max=3600)] = 10.0,
+    seed: Annotated[int, typer.Option()] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Plan routes: a team's day or week, or a benchmark instance (Solomon, UHHC)."""
+    import json
+
+    try:
+        if solomon is not None:
+            from balise.planner.vrptw import solve_solomon
+
+            print(json.dumps(solve_solomon(solomon, time_limit, seed)))
+            return
+        if uhhc is not None:
+            from balise.planner.uhhc.plan import plan_uhhc_file
+
+            print(json.dumps(plan_uhhc_file(uhhc, time_limit, seed, out)))
+            return
+        if team is None:
+            err.print(_("Name a team (--team), a Solomon file (--solomon) or a UHHC file (--uhhc)."))
+            raise typer.Exit(2)
+        _plan_team(team, (day.date() if day else None), week, apply, time_limit, seed, as_json)
+    except BaliseError as error:
+        raise _fail(error) from error
+
+
+def _plan_team(code: str, day: date | None, week: bool, apply: bool, time_limit: float,
+               seed: int, as_json: bool) -> None:
+    import json
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from balise.core import clock
+    from balise.planner.team_day import PlanSettings, apply_plan, plan_day
+    from balise.territory.models import Team
+
+    first = day or clock.today()
+    days = [first - timedelta(days=first.weekday() - i) for i in range(5)] if week else [first]
+    with _ready_engine(_settings()) as engine, transaction(session_factory(engine)) as session:
+        found = session.scalars(select(Team).where(Team.code == code)).all()
+        if len(found) != 1:
+            err.print(_("No team has the code {code}.").format(code=code))
+            raise typer.Exit(2)
+        settings = PlanSettings(time_limit_s=time_limit, seed=seed)
+        report = []
+        for one_day in days:
+            plan = plan_day(session, found[0], one_day, settings)
+            if apply:
+                apply_plan(session, plan)
+            report.append({
+                "date": one_day.isoformat(),
+                "routes": {str(w): [s.visit_id for s in stops] for w, stops in plan.routes.items()},
+                "unassigned": {str(v): reason for v, reason in plan.unassigned.items()},
+                "travel_minutes": plan.travel_minutes,
+            })
+            if not as_json:
+                console.print(_("{day}: {placed} visits on {workers} routes, {travel} min of "
+                                "travel, {left} left unassigned.").format(
+                    day=one_day.isoformat(), placed=sum(len(s) for s in plan.routes.values()),
+                    workers=len(plan.routes), travel=round(plan.travel_minutes),
+                    left=len(plan.unassigned)))
+        if as_json:
+            print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/me/week"): only(FORBIDDEN, alice=OK),
     ("GET", "/teams/{team_id}/realization"): {**EVERYONE_OK, "alice": FORBIDDEN,
                                               "outsider": NOT_FOUND},
+    ("POST", "/teams/{team_id}/plan/optimize"): only(FORBIDDEN, lead=REDIRECT,
+                                                      outsider=NOT_FOUND),
     ("POST", "/teams/{team_id}/plan/generate"): only(FORBIDDEN, lead=REDIRECT,
                                                       outsider=NOT_FOUND),
     ("GET", "/visits/{visit_id}"): only(FORBIDDEN, alice=OK, lead=OK, outsider=NOT_FOUND),

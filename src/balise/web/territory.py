@@ -21,6 +21,13 @@ from balise.grid.queries import (
     week_days,
 )
 from balise.grid.week_plan import generate_week, load_duration_model
+from balise.planner.team_day import (
+    REASONS,
+    UNASSIGNED_REASONS,
+    PlanSettings,
+    apply_plan,
+    plan_day,
+)
 from balise.territory.models import PROFESSIONS
 from balise.territory.queries import (
     access_team,
@@ -70,7 +77,21 @@ def team_plan(
         "clients": team_client_count(db, team), "members": team_members(db, team),
         "unassigned": unassigned_visits(db, team, monday),
         "generated": request.query_params.get("generated"),
+        "optimized": _optimized(request), "reason_labels": UNASSIGNED_REASONS,
     })
+
+
+def _optimized(request: Request) -> dict[str, object] | None:
+    """The result of the last planner run, carried in the redirect's query string."""
+    params = request.query_params
+    if "placed" not in params:
+        return None
+    left = []
+    for item in params.get("left", "").split(","):
+        visit, _, reason = item.partition(":")
+        if visit.isdigit() and reason in REASONS:
+            left.append((int(visit), reason))
+    return {"placed": params.get("placed"), "travel": params.get("travel"), "left": left}
 
 
 @router.post("/teams/{team_id}/plan/generate")
@@ -108,3 +129,25 @@ def team_realization(
     return render(request, "territory/realization.html", {
         "team": team, "by_act": by_act, "by_reason": by_reason, "first": first, "last": last,
     })
+
+
+@router.post("/teams/{team_id}/plan/optimize")
+def optimize_day(
+    team_id: int,
+    viewer: Annotated[Viewer, Depends(Allow(Role.TEAM_LEAD))],
+    db: Annotated[Session, Depends(db_session)],
+    day: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Let the planner assign and order the day's visits (about ten seconds)."""
+    team = access_team(db, viewer, team_id)
+    try:
+        chosen = date.fromisoformat(day) if day else clock.today()
+    except ValueError as exc:
+        raise InvalidInput("day", "not_a_date") from exc
+    plan = plan_day(db, team, chosen, PlanSettings(time_limit_s=10))
+    apply_plan(db, plan)
+    left = ",".join(f"{visit}:{reason}" for visit, reason in sorted(plan.unassigned.items()))
+    placed = sum(len(stops) for stops in plan.routes.values())
+    return RedirectResponse(
+        f"/teams/{team.id}/plan?week={monday_of(chosen).isoformat()}&placed={placed}"
+        f"&travel={round(plan.travel_minutes)}&left={left}", status_code=303)

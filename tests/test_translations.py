@@ -72,5 +72,5 @@ def test_translations_keep_every_placeholder(language: str) -> None:
 def test_percent_signs_are_only_placeholders(language: str) -> None:
     """In templates, ``%`` starts a format: "%(q)e" would print an exponent, "5 %" crash."""
     stray = [text for text in catalog(language).values()
-             if re.search(r"%(?!\(\w+\)[sd]|%)", text) and "%(" in text]
+             if "%(" in text and "%" in re.sub(r"%%|%\(\w+\)[sd]", "", text)]
     assert not stray, stray[:10]

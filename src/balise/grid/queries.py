@@ -17,7 +17,9 @@ from balise.core.errors import NotFound
 from balise.core.privacy import Guarded, guard
 from balise.grid.models import Visit, VisitAct
 from balise.grid.week_plan import DurationModel, day_total_quantile
-from balise.territory.models import Team, Worker
+from balise.planner.lateness import RouteStop, lateness_risk
+from balise.planner.travel import PROFILES, TravelProfile, haversine_km
+from balise.territory.models import Client, Site, Team, Worker, WorkerShift
 
 
 def access_visit(session: Session, viewer: Viewer, visit_id: int) -> Visit:
@@ -74,6 +76,7 @@ class Cell:
     planned_minutes: int
     load_minutes: float
     shift_minutes: int
+    late_risk: float = 0.0
 
     @property
     def overloaded(self) -> bool:
@@ -97,8 +100,12 @@ def team_week_plan(
         if visit.worker_id is not None:
             by_cell[(visit.worker_id, visit.day)].append(visit)
     cells: dict[tuple[int, date], Cell] = {}
+    places = _client_places(session, [v for vs in by_cell.values() for v in vs])
+    site = session.get_one(Site, team.site_id)
+    profile = PROFILES.get(site.kind, PROFILES["urban"])
     for worker in workers:
         shifts = {s.weekday: s.paid_minutes for s in worker.shifts}
+        shift_of = {s.weekday: s for s in worker.shifts}
         for day in week_days(monday):
             visits = by_cell.get((worker.id, day), [])
             acts = [[a.act_id for a in v.acts if a.planned] for v in visits]
@@ -108,6 +115,8 @@ def team_week_plan(
                 load_minutes=day_total_quantile(model, acts, team.planning_quantile)
                 + team.margin_minutes * len(visits),
                 shift_minutes=shifts.get(day.weekday(), 0),
+                late_risk=_late_risk(visits, shift_of.get(day.weekday()), places,
+                                     (site.lat, site.lon), profile, model),
             )
     return workers, cells
 
@@ -202,3 +211,26 @@ def _rows(rows: Sequence[Any]) -> list[PlannedRealized]:
             fr, en, guard(len(members), workers), guard(sum(m[3] for m in members), workers),
             guard(round(realized), workers)))
     return result
+
+
+def _client_places(session: Session, visits: list[Visit]) -> dict[int, tuple[float, float]]:
+    ids = {v.client_id for v in visits}
+    rows = session.execute(select(Client.id, Client.lat, Client.lon).where(Client.id.in_(ids)))
+    return {client_id: (lat, lon) for client_id, lat, lon in rows}
+
+
+def _late_risk(visits: list[Visit], shift: WorkerShift | None,
+               places: dict[int, tuple[float, float]], site: tuple[float, float],
+               profile: TravelProfile, model: DurationModel) -> float:
+    if shift is None or not visits:
+        return 0.0
+    ordered = sorted(visits, key=lambda v: (v.planned_start or v.window_start, v.id))
+    stops, here = [], site
+    for visit in ordered:
+        there = places[visit.client_id]
+        minutes = haversine_km(here, there) * profile.detour / profile.speed_kmh * 60
+        stops.append(RouteStop(tuple(a.act_id for a in visit.acts if a.planned),
+                               visit.window_start, minutes))
+        here = there
+    return lateness_risk(stops, shift.start_minute, shift.end_minute, shift.break_minutes,
+                         model)

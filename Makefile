@@ -3,9 +3,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BALISE := $(VENV)/bin/balise
 SHARED ?= $(firstword $(wildcard ../shared /work/shared))
-PYTEST := $(VENV)/bin/pytest -n 2 -p no:cacheprovider
+PYTEST := BALISE_SHARED_DIR=$(SHARED) $(VENV)/bin/pytest -n 2 -p no:cacheprovider
 
-.PHONY: install demo test test-sqlite test-postgresql lint bench bench-planner bench-hhc
+.PHONY: install demo test test-sqlite test-postgresql lint bench bench-demo bench-planner \
+	bench-hhc bench-evidence bench-indicators bench-journal bench-sync-faults bench-sync-load
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,7 +37,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: bench-demo bench-planner
+# Benchmarks print a table and write bench/results/*.json; none of them is a test.
+bench: bench-demo bench-evidence bench-indicators bench-journal bench-sync-faults bench-planner
 
 bench-demo: install
 	$(PY) bench/demo_generation.py
@@ -46,3 +48,18 @@ bench-planner: install
 
 bench-hhc: install
 	$(PY) bench/hhc.py --time-limit 60
+
+bench-evidence: install
+	$(PY) bench/grid_evidence.py
+
+bench-indicators: install
+	$(PY) bench/indicators.py
+
+bench-journal: install
+	$(PY) bench/journal_verify.py
+
+bench-sync-faults: install
+	$(PY) bench/sync_faults.py
+
+bench-sync-load: install
+	$(PY) bench/sync_load.py

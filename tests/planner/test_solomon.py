@@ -7,6 +7,7 @@ import csv
 import json
 import os
 from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,11 @@ from balise.planner.solomon import (
     travel_tenths,
 )
 from balise.planner.vrptw import NoFeasiblePlan, Plan, solve_instance, solve_solomon
+from tests.shared_data import SHARED
 
 from . import solomon_check
 
-# The shared data folder sits beside the repository, as the benchmark script expects.
-DATA = Path(os.environ.get("BALISE_VRPTW_DATA",
-                           Path(__file__).resolve().parents[3] / "shared" / "data" / "vrptw"))
+DATA = Path(os.environ.get("BALISE_VRPTW_DATA", SHARED / "data" / "vrptw"))
 INSTANCES = sorted(DATA.glob("*.txt"))
 C101 = DATA / "C101.txt"
 
@@ -55,12 +55,10 @@ def test_reads_c101_fleet_depot_and_customers() -> None:
 def test_reader_agrees_with_the_checkers_own_parse(path: Path) -> None:
     instance = read_solomon(path)
     problem = solomon_check.load(path)
-    assert (instance.vehicles, instance.capacity) == (problem.vehicles, problem.capacity)
+    assert (instance.vehicles, instance.capacity) == (problem.vehicles, int(problem.capacity))
     for customer in (instance.depot, *instance.customers):
         site = problem.sites[customer.number]
-        assert (customer.x, customer.y, customer.demand) == (site.x, site.y, site.demand)
-        assert (customer.ready, customer.due, customer.service) == (
-            site.ready, site.due, site.service)
+        assert astuple(customer)[1:] == tuple(int(v) for v in astuple(site))
     assert len(problem.sites) == len(instance.customers) + 1
 
 

@@ -25,6 +25,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The matrix posts an empty form: members get a clear 400, never a 500.
     ("POST", "/committees/{committee_id}/proposals"): MEMBERS_REFUSED_INPUT,
     ("POST", "/proposals/{proposal_id}/stance"): MEMBERS_REFUSED_INPUT,
+    ("POST", "/committees/{committee_id}/projects"): MEMBERS_REFUSED_INPUT,
     ("POST", "/proposals/{proposal_id}/amend"): MEMBERS_REFUSED_INPUT,
     ("GET", "/journal"): only(FORBIDDEN, union=OK, employer=OK, national=OK, admin=OK),
     ("GET", "/journal/export"): only(FORBIDDEN, union=OK, employer=OK, national=OK, admin=OK),

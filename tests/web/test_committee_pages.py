@@ -89,3 +89,10 @@ def test_journal_page_says_intact_and_lists_the_stance(browser: Browser, board: 
     text = unescape(browser("union").get("/journal").text)
     assert "intact" in text
     assert "partie patronale" in text
+
+
+def test_a_member_starts_a_project_in_its_first_phase(browser: Browser, board: Board) -> None:
+    page = f"/committees/{board.committee.id}"
+    status, text = _post(browser("employer"), page, f"{page}/projects",
+                         title="Continuité des soins", objectives="Garder la même personne")
+    assert status == 200 and "Continuité des soins" in text and "phase en cours" in text

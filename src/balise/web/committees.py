@@ -12,10 +12,16 @@ from sqlalchemy.orm import Session
 from balise.committee import queries
 from balise.committee.models import PHASES, PROPOSAL_KINDS, SIDES, STANCES, CommitteeMember
 from balise.committee.records import records_context
-from balise.committee.service import amend_proposal, file_proposal, record_stance
+from balise.committee.service import (
+    amend_proposal,
+    create_project,
+    file_proposal,
+    record_stance,
+)
 from balise.core.access import Viewer
 from balise.core.errors import BaliseError, InvalidInput, NotFound
 from balise.grid import collection
+from balise.indicators.dashboard import alerts_for_member
 from balise.territory.queries import visible_teams
 from balise.web.access import COMMITTEE, Allow, db_session
 from balise.web.templating import render
@@ -38,6 +44,7 @@ def committees(request: Request, viewer: Member, db: Db) -> Response:
     return render(request, "committee/committees.html", {
         "committees": queries.committees_of(db, viewer),
         "awaiting": queries.awaiting_stance(db, viewer),
+        "indicator_alerts": alerts_for_member(db, viewer),
     })
 
 
@@ -177,3 +184,24 @@ def project_page(request: Request, project_id: int, viewer: Member, db: Db) -> R
         "proposals": [(p, queries.count_of(committee, p))
                       for p in queries.proposals(db, committee) if p.project_id == project.id],
     })
+
+
+@router.post("/committees/{committee_id}/projects")
+def new_project(
+    request: Request, committee_id: int, viewer: Member, db: Db,
+    title: Annotated[str, Form(max_length=300)] = "",
+    objectives: Annotated[str, Form(max_length=20000)] = "",
+    team_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    committee = queries.access_committee(db, viewer, committee_id)
+    member = _member(db, viewer, committee_id)
+    allowed = {t.id for t in visible_teams(db, viewer)
+               if t.establishment_id == committee.establishment_id}
+    teams = [int(t) for t in team_ids or [] if t.isdigit() and int(t) in allowed]
+    try:
+        project = create_project(db, committee, title=title, objectives=objectives,
+                                 team_ids=teams, actor=member.user_id)
+    except InvalidInput as error:
+        db.rollback()
+        return _committee_page(request, db, viewer, committee_id, error)
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)

@@ -7,7 +7,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-HHC = Path("/work/shared/data/hhc")
+from tests.shared_data import SHARED
+
+HHC = SHARED / "data" / "hhc"
 UHHC = HHC / "uhhc"
 MANKOWSKA = HHC / "mankowska"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from sqlalchemy.orm import Session
 
 from balise.planner.team_day import PlanSettings, apply_plan, plan_day
@@ -23,7 +25,7 @@ def test_every_visit_is_placed_within_its_window_and_shift(session: Session, cas
     for stops in plan.routes.values():
         starts = [s.start for s in stops]
         assert starts == sorted(starts)
-        assert all(a.end <= b.start for a, b in zip(stops, stops[1:], strict=False))
+        assert all(a.end <= b.start for a, b in pairwise(stops))
 
 
 def test_a_visit_nobody_may_do_comes_back_with_its_reason(session: Session, cast: Cast) -> None:

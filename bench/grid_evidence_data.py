@@ -11,7 +11,6 @@ The schema comes from Balise's own migrations, so the benchmark reads the real t
 
 from __future__ import annotations
 
-import io
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,7 +112,7 @@ def _timestamps(day: np.ndarray, minute: np.ndarray) -> list[str]:
 
 def _days(day: np.ndarray) -> list[str]:
     base = np.datetime64(FIRST_DAY.isoformat(), "D")
-    return np.datetime_as_string(base + day.astype("timedelta64[D]"), unit="D").tolist()
+    return [str(d) for d in np.datetime_as_string(base + day.astype("timedelta64[D]"), unit="D")]
 
 
 def _reference_rows() -> list[tuple[int, int, int, str, str, str | None]]:
@@ -227,17 +226,7 @@ def build_postgresql(engine: Engine, visits: int, progress: Callable[[int], None
 
 
 def _copy(cursor: object, table: str, columns: str, rows: list[tuple[object, ...]]) -> None:
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(_pg_text(v) for v in row))
-        buffer.write("\n")
+    # psycopg's own row writer (C) is several times faster than formatting lines here.
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-        copy.write(buffer.getvalue())
-
-
-def _pg_text(value: object) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value)
+        for row in rows:
+            copy.write_row(row)

@@ -551,5 +551,46 @@ def _plan_team(code: str, day: date | None, week: bool, apply: bool, time_limit:
             print(json.dumps(report))
 
 
+surveys_app = typer.Typer(help="Surveys", no_args_is_help=True)
+app.add_typer(surveys_app, name="surveys")
+
+
+@surveys_app.command("close-due")
+def surveys_close_due() -> None:
+    """Close the survey campaigns whose closing day has passed (run daily)."""
+    from balise.indicators.survey_service import close_due_campaigns
+
+    try:
+        with _ready_engine(_settings()) as engine, transaction(session_factory(engine)) as session:
+            closed = [campaign.id for campaign in close_due_campaigns(session)]
+    except BaliseError as error:
+        raise _fail(error) from error
+    console.print(_("{count} campaign(s) closed.").format(count=len(closed)))
+
+
+retention_app = typer.Typer(help="Retention of personal information", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Count what is past its period; change nothing.")] = False,
+) -> None:
+    """Delete or clear what is past its retention period (docs/privacy/retention.md); run daily."""
+    from balise.core import clock
+    from balise.retention import SCHEDULE, describe, purge
+
+    try:
+        with _ready_engine(_settings()) as engine, session_factory(engine)() as session:
+            counts = purge(session, clock.today(), dry_run=dry_run)
+    except BaliseError as error:
+        raise _fail(error) from error
+    for rule in SCHEDULE:
+        console.print(describe(rule, counts[rule.category], dry_run=dry_run))
+    if dry_run:
+        console.print(_("Dry run: nothing was changed."))
+
+
 if __name__ == "__main__":
     app()

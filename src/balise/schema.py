@@ -5,6 +5,8 @@ from balise.committee import models as committee_models
 from balise.core.db import Base
 from balise.field import models as field_models
 from balise.grid import models as grid_models
+from balise.indicators import models as indicators_models  # noqa: F401
+from balise.indicators import survey_models  # noqa: F401
 from balise.journal import models as journal_models
 from balise.territory import models as territory_models
 

@@ -49,6 +49,7 @@ PROPOSAL_KINDS: dict[str, str] = {
     "phase": lazy("Move the project to its next phase"),
     "reference_time": lazy("Change a reference time"),
     "collection_setting": lazy("Change what Balise records about work"),
+    "indicator_set": lazy("Adopt or change a project's indicators and targets"),
 }
 PROCUREMENT: dict[str, str] = {
     "tender": lazy("Public tender"),

@@ -26,6 +26,7 @@ from balise.core import clock
 from balise.core.errors import BaliseError, InvalidInput
 from balise.grid import collection
 from balise.grid.models import Act, ReferenceTime
+from balise.indicators.sets import adopt_indicator_set, checked_indicator_set
 from balise.journal.service import append
 from balise.territory.models import Team
 
@@ -143,6 +144,8 @@ def _checked_effect(session: Session, committee: Committee, kind: str,
         return {"act_code": act.code, "minutes": minutes, "valid_from": valid_from}
     if kind == "collection_setting":
         return _checked_setting(session, committee, effect)
+    if kind == "indicator_set":
+        return checked_indicator_set(session, committee, effect, project)
     raise InvalidInput("kind", "unknown_choice")
 
 
@@ -259,3 +262,5 @@ def _apply_effect(session: Session, committee: Committee, proposal: Proposal,
                  f"team:{team_id}" if team_id is not None else
                  f"establishment:{committee.establishment_id}", None,
                  key=str(effect["key"]), old=old, new=new, decision=decision.number)
+    elif proposal.kind == "indicator_set" and proposal.project_id is not None:
+        adopt_indicator_set(session, committee, proposal.project_id, effect, decision)

@@ -32,7 +32,7 @@ class RecordOutsideDay(InvalidInput):
         super().__init__(field, "not_on_visit_day", **params)
 
     def message(self) -> str:
-        return _(MESSAGES["not_on_visit_day"]).format(**self.params)
+        return text_of(self.code, **self.params)
 
 
 def text_of(code: str, **params: Any) -> str:

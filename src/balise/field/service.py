@@ -8,14 +8,16 @@ runs in its own savepoint, so a bad one is refused alone.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from balise.core import clock
 from balise.core.access import Viewer
@@ -35,8 +37,6 @@ from balise.grid.models import Visit
 from balise.grid.queries import access_visit
 from balise.grid.realization import Realization
 
-PENDING = "pending"  # a claimed record not yet decided, never visible after commit
-
 
 @dataclass(frozen=True)
 class BatchAnswer:
@@ -49,7 +49,17 @@ def receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
                   request: SyncRequest) -> BatchAnswer:
     """Apply a batch once; a retry with the same key gets the first answer back.
 
-    Commits before returning: the caller must send the answer only after this returns."""
+    Commits before returning: the caller must send the answer only after this returns.
+    On any error the transaction is rolled back here, in the thread that holds it."""
+    try:
+        return _receive_batch(session, viewer, key, fingerprint, request)
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
+                   request: SyncRequest) -> BatchAnswer:
     now = clock.now()
     batch_id = _insert_ignore(session, SyncBatch.__table__, ["user_id", "idempotency_key"], {
         "user_id": viewer.user_id, "idempotency_key": key, "request_sha256": fingerprint,
@@ -71,53 +81,98 @@ def receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
     return BatchAnswer(200, body, replayed=False)
 
 
+@dataclass
+class _Batch:
+    """What a batch's records share, read once: their visits (locked), the records
+    already stored under their ids, and each visit's version in force."""
+
+    viewer: Viewer
+    batch_id: int
+    now: datetime
+    stored: dict[uuid.UUID, SyncRecord | _Stored]
+    heads: dict[int, versions.Head]
+    visits: list[Visit]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A record stored earlier in this same batch (a duplicate inside one batch)."""
+
+    user_id: int
+    payload_sha256: str
+    ack: dict[str, Any]
+    record_id: uuid.UUID
+
+
 def _receive_records(session: Session, viewer: Viewer, request: SyncRequest, batch_id: int,
                      now: datetime) -> list[RecordAck]:
     records = request.records
+    visit_ids = sorted({r.visit_id for r in records})
+    # Lock the batch's visits first, in id order: two devices' versions of one visit are
+    # then decided one after the other, each seeing the other's, and two batches never
+    # wait on each other in a cycle (PostgreSQL; SQLite writers queue on the file lock).
+    # Held here: the session's identity map keeps objects only while someone does, and
+    # access_visit then finds each visit, its acts and reasons without another query.
+    visits = list(session.scalars(
+        select(Visit).where(Visit.id.in_(visit_ids)).order_by(Visit.id).with_for_update()
+        .options(selectinload(Visit.acts), selectinload(Visit.reasons))))
+    # Read after the locks: a twin batch that held them has committed and is seen here.
+    stored: dict[uuid.UUID, SyncRecord | _Stored] = {
+        row.record_id: row for row in session.scalars(select(SyncRecord).where(
+            SyncRecord.record_id.in_([r.record_id for r in records])))}
+    batch = _Batch(viewer, batch_id, now, stored, versions.heads(session, visit_ids), visits)
     acks: list[RecordAck | None] = [None] * len(records)
-    # Visits are locked in id order, so two batches touching the same visits queue
-    # behind each other instead of deadlocking.
     for index in sorted(range(len(records)),
                         key=lambda i: (records[i].visit_id, str(records[i].record_id))):
-        acks[index] = receive_record(session, viewer, records[index], batch_id, now)
+        acks[index] = receive_record(session, batch, records[index])
     unreadable = [RecordAck(record_id=u.record_id, status="refused", code="invalid_record",
                             message=text_of("invalid_record", fields=", ".join(u.fields)))
                   for u in request.unreadable]
     return [a for a in acks if a is not None] + unreadable
 
 
-def receive_record(session: Session, viewer: Viewer, record: VisitRecord, batch_id: int | None,
-                   now: datetime) -> RecordAck:
+def receive_record(session: Session, batch: _Batch, record: VisitRecord) -> RecordAck:
     payload = record.model_dump(mode="json")
     digest = sha256_of(payload)
-    existing = _stored(session, record)
-    if existing is not None:
-        return replay(existing, viewer, digest)
-    # Lock the visit first: two devices' versions of one visit are then decided one
-    # after the other, each seeing the other's (PostgreSQL; SQLite writers queue anyway).
-    session.get(Visit, record.visit_id, with_for_update=True)
+    earlier = batch.stored.get(record.record_id)
+    if earlier is not None:
+        return replay(earlier, batch.viewer, digest)
+    # One savepoint per record: a bad record is undone alone, the batch goes on.
+    savepoint: SessionTransaction | None = session.begin_nested()
+    try:
+        status, ack, state, visit_id, head = _decide(session, batch.viewer, record,
+                                                     batch.heads)
+    except (BaliseError, IntegrityError, DataError) as error:
+        assert savepoint is not None
+        savepoint.rollback()  # nothing of a refused record stays but its acknowledgment
+        savepoint = None
+        status, ack, state, visit_id, head = RECORD_REFUSED, _refusal(
+            str(record.record_id), error), None, None, None
+    ack_json = ack.model_dump(mode="json")
     row_id = _insert_ignore(session, SyncRecord.__table__, ["record_id"], {
-        "record_id": record.record_id, "user_id": viewer.user_id,
-        "worker_id": viewer.worker_id, "visit_id": None, "batch_id": batch_id,
+        "record_id": record.record_id, "user_id": batch.viewer.user_id,
+        "worker_id": batch.viewer.worker_id, "visit_id": visit_id, "batch_id": batch.batch_id,
         "device_id": record.device_id, "recorded_at": device_utc(record.recorded_at),
-        "payload_sha256": digest, "payload": payload, "status": PENDING, "ack": {},
-        "applied_state": None, "received_at": now})
-    if row_id is None:  # a concurrent batch stored it first
-        found = _stored(session, record)
-        assert found is not None
-        return replay(found, viewer, digest)
-    status, ack, state, visit_id = _decide(session, viewer, record)
-    session.execute(update(SyncRecord).where(SyncRecord.id == row_id).values(
-        status=status, ack=ack.model_dump(mode="json"), applied_state=state, visit_id=visit_id))
+        "payload_sha256": digest, "payload": payload, "status": status, "ack": ack_json,
+        "applied_state": state, "received_at": batch.now})
+    if row_id is None:
+        # The same id was stored meanwhile by a batch that did not touch this visit:
+        # undo what this record did and answer as a replay. The unique key decides.
+        if savepoint is not None:
+            savepoint.rollback()
+        found = session.scalars(select(SyncRecord).where(
+            SyncRecord.record_id == record.record_id)).one()
+        return replay(found, batch.viewer, digest)
+    if savepoint is not None:
+        savepoint.commit()
+    batch.stored[record.record_id] = _Stored(batch.viewer.user_id, digest, ack_json,
+                                             record.record_id)
+    if head is not None:
+        batch.heads[head.visit_id] = head
     return ack
 
 
-def _stored(session: Session, record: VisitRecord) -> SyncRecord | None:
-    return session.scalars(select(SyncRecord).where(
-        SyncRecord.record_id == record.record_id)).one_or_none()
-
-
-def replay(stored: SyncRecord, viewer: Viewer, digest: str) -> RecordAck:
+def replay(stored: SyncRecord | _Stored, viewer: Viewer, digest: str) -> RecordAck:
     """The same record again answers as the first time; anything else with its id is a
     conflict that changes nothing. Someone else's record id answers a conflict too,
     without saying more (no leak of what another user sent)."""
@@ -127,37 +182,34 @@ def replay(stored: SyncRecord, viewer: Viewer, digest: str) -> RecordAck:
     return RecordAck.model_validate(stored.ack)
 
 
-def _decide(session: Session, viewer: Viewer, record: VisitRecord
-            ) -> tuple[str, RecordAck, dict[str, Any] | None, int | None]:
+Decision = tuple[str, RecordAck, dict[str, Any] | None, int | None, versions.Head | None]
+
+
+def _decide(session: Session, viewer: Viewer, record: VisitRecord,
+            heads: dict[int, versions.Head]) -> Decision:
+    """Check and place one record; raises what refuses it."""
     rid = str(record.record_id)
-    savepoint = session.begin_nested()
-    try:
-        visit = access_visit(session, viewer, record.visit_id)
-        realization = to_realization(record, visit)
-        placed = versions.place(session, visit, record, realization)
-    except BaliseError as error:
-        savepoint.rollback()
-        return RECORD_REFUSED, _refusal(rid, error), None, None
-    except (IntegrityError, DataError):
-        # A value the checks let through but the database refuses: the record alone fails.
-        savepoint.rollback()
-        return RECORD_REFUSED, RecordAck(
-            record_id=rid, status="refused", code="invalid_record",
-            message=text_of("invalid_record", fields="realization")), None, None
-    savepoint.commit()
+    visit = access_visit(session, viewer, record.visit_id)
+    realization = to_realization(record, visit)
+    placed = versions.place(session, visit, record, realization, heads.get(visit.id))
     if placed.applied:
-        return RECORD_APPLIED, RecordAck(record_id=rid, status="applied",
-                                         visit_id=visit.id), placed.state, visit.id
+        return (RECORD_APPLIED, RecordAck(record_id=rid, status="applied", visit_id=visit.id),
+                placed.state, visit.id, placed.head)
     code = "superseded_other_device" if placed.other_device else "superseded_same_device"
-    return RECORD_SUPERSEDED, RecordAck(record_id=rid, status="superseded", visit_id=visit.id,
-                                        code=code, message=text_of(code)), None, visit.id
+    return (RECORD_SUPERSEDED, RecordAck(record_id=rid, status="superseded", visit_id=visit.id,
+                                         code=code, message=text_of(code)),
+            None, visit.id, None)
 
 
-def _refusal(record_id: str, error: BaliseError) -> RecordAck:
-    code = "not_found" if isinstance(error, NotFound) else error.code
-    field = error.field if isinstance(error, InvalidInput) else None
-    return RecordAck(record_id=record_id, status="refused", code=code, field=field,
-                     message=error.message())
+def _refusal(record_id: str, error: Exception) -> RecordAck:
+    if isinstance(error, BaliseError):
+        code = "not_found" if isinstance(error, NotFound) else error.code
+        field = error.field if isinstance(error, InvalidInput) else None
+        return RecordAck(record_id=record_id, status="refused", code=code, field=field,
+                         message=error.message())
+    # A value the checks let through but the database refuses: the record alone fails.
+    return RecordAck(record_id=record_id, status="refused", code="invalid_record",
+                     message=text_of("invalid_record", fields="realization"))
 
 
 def to_realization(record: VisitRecord, visit: Visit) -> Realization:
@@ -178,13 +230,19 @@ def to_realization(record: VisitRecord, visit: Visit) -> Realization:
         reason_ids=frozenset(given.reason_ids), unmet_act_ids=frozenset(given.unmet_act_ids))
 
 
+@cache
+def _insert_statement(dialect_name: str, table: Table, conflict_on: tuple[str, ...]) -> Any:
+    # Built once per table: building a statement costs more than running it here.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_on))
+            .returning(table.c.id))
+
+
 def _insert_ignore(session: Session, table: Any, conflict_on: list[str],
                    values: dict[str, Any]) -> int | None:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the id, or None when the unique
     key exists — the database, not a prior SELECT, decides who was first."""
     assert isinstance(table, Table)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(table).values(**values)
-                 .on_conflict_do_nothing(index_elements=conflict_on).returning(table.c.id))
-    found = session.execute(statement).scalar_one_or_none()
+    statement = _insert_statement(session.get_bind().dialect.name, table, tuple(conflict_on))
+    found = session.execute(statement, values).scalar_one_or_none()
     return int(found) if found is not None else None

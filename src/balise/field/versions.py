@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from balise.core import clock
@@ -25,25 +26,55 @@ from balise.grid.realization import Realization, record
 
 
 @dataclass(frozen=True)
+class Head:
+    """The version in force for a visit: the latest applied record."""
+
+    visit_id: int
+    record_id: uuid.UUID
+    recorded_at: datetime
+    device_id: str
+    payload: dict[str, Any]
+    applied_state: dict[str, Any] | None
+
+    @property
+    def key(self) -> VersionKey:
+        return VersionKey.of(self.recorded_at, self.record_id)
+
+
+@dataclass(frozen=True)
 class Placed:
     applied: bool
     state: dict[str, Any] | None  # the visit as the record left it, when applied
     other_device: bool  # when superseded: by another device's version
+    head: Head | None = None  # the new version in force, when applied
 
 
-def place(session: Session, visit: Visit, incoming: VisitRecord,
-          realization: Realization) -> Placed:
-    """Apply the incoming version if it wins, or keep it aside; either way it has passed
-    the same checks (collection settings, known acts and reasons) as an applied one."""
+def heads(session: Session, visit_ids: list[int]) -> dict[int, Head]:
+    """The version in force of each visit, in one query (a window over the records)."""
+    rank = func.row_number().over(
+        partition_by=SyncRecord.visit_id,
+        order_by=(SyncRecord.recorded_at.desc(), SyncRecord.record_id.desc())).label("rank")
+    ranked = (select(SyncRecord.visit_id, SyncRecord.record_id, SyncRecord.recorded_at,
+                     SyncRecord.device_id, SyncRecord.payload, SyncRecord.applied_state, rank)
+              .where(SyncRecord.visit_id.in_(visit_ids), SyncRecord.status == RECORD_APPLIED)
+              .subquery())
+    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
+    return {r.visit_id: Head(r.visit_id, r.record_id, r.recorded_at, r.device_id, r.payload,
+                             r.applied_state) for r in rows}
+
+
+def place(session: Session, visit: Visit, incoming: VisitRecord, realization: Realization,
+          head: Head | None) -> Placed:
+    """Apply the incoming version if it wins over ``head``, or keep it aside; either way
+    it has passed the same checks (collection settings, known acts and reasons)."""
     key = VersionKey(device_utc(incoming.recorded_at), str(incoming.record_id))
-    head = _head(session, visit.id)
-    head_key = VersionKey.of(head.recorded_at, head.record_id) if head is not None else None
+    head_key = head.key if head is not None else None
     current = snapshot(visit)
+    outside = _changed_outside(visit, head, current)
     if not wins_over(key, head_key):
         assert head is not None and head_key is not None
         _check_only(session, visit, realization)
         other = is_conflict(head.device_id, incoming.device_id)
-        outside = _changed_outside(visit, head, current)
         if other or outside:
             # What is in force stays; the incoming version is kept beside it.
             _set_aside(session, visit, rule_between(head_key, key),
@@ -54,7 +85,7 @@ def place(session: Session, visit: Visit, incoming: VisitRecord,
         return Placed(applied=False, state=None, other_device=other)
     record(session, visit, realization)
     kept = _version_of(_dump(incoming))
-    if _changed_outside(visit, head, current):
+    if outside:
         _set_aside(session, visit, "replaces_server_change", kept_id=incoming.record_id,
                    kept=kept, aside_id=None, aside=current, source="server")
     elif head is not None and head_key is not None and is_conflict(head.device_id,
@@ -62,19 +93,13 @@ def place(session: Session, visit: Visit, incoming: VisitRecord,
         _set_aside(session, visit, rule_between(key, head_key), kept_id=incoming.record_id,
                    kept=kept, aside_id=head.record_id, aside=_version_of(head.payload),
                    source="device")
-    return Placed(applied=True, state=snapshot(visit), other_device=False)
+    state = snapshot(visit)
+    return Placed(applied=True, state=state, other_device=False, head=Head(
+        visit.id, incoming.record_id, key.recorded_at, incoming.device_id, _dump(incoming),
+        state))
 
 
-def _head(session: Session, visit_id: int) -> SyncRecord | None:
-    return session.scalars(
-        select(SyncRecord)
-        .where(SyncRecord.visit_id == visit_id, SyncRecord.status == RECORD_APPLIED)
-        .order_by(SyncRecord.recorded_at.desc(), SyncRecord.record_id.desc())
-        .limit(1)
-    ).first()
-
-
-def _changed_outside(visit: Visit, head: SyncRecord | None, current: dict[str, Any]) -> bool:
+def _changed_outside(visit: Visit, head: Head | None, current: dict[str, Any]) -> bool:
     """Did someone change the visit since the sync last wrote it (the visit form, an
     import)? Then that state is a version too, and it must not vanish silently."""
     if head is None:

@@ -12,7 +12,7 @@ their intervals become lookups in cumulative counts, for thousands of groups at 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -22,7 +22,7 @@ from scipy import stats
 from scipy.linalg import solve_triangular
 from scipy.optimize import nnls
 
-from balise.core.privacy import Guarded
+from balise.core.privacy import K_MIN, Guarded
 from balise.grid.realization import MAX_VISIT_HOURS
 
 MAX_MINUTES = MAX_VISIT_HOURS * 60
@@ -44,12 +44,11 @@ def iso_smaf_group(profiles: ArrayLike) -> Ints:
     return np.searchsorted(uppers, np.asarray(profiles), side="left").astype(np.int64)
 
 
-def histograms(groups: ArrayLike, minutes: ArrayLike, n_groups: int,
-               weights: ArrayLike | None = None) -> Ints:
+def histograms(groups: ArrayLike, minutes: ArrayLike, n_groups: int) -> Ints:
     """Counts of minutes per group: ``result[g, m]`` visits of group ``g`` lasting ``m``."""
     m = np.clip(np.asarray(minutes, dtype=np.int64), 0, MAX_MINUTES)
     key = np.asarray(groups, dtype=np.int64) * (MAX_MINUTES + 1) + m
-    counts = np.bincount(key, weights=weights, minlength=n_groups * (MAX_MINUTES + 1))
+    counts = np.bincount(key, minlength=n_groups * (MAX_MINUTES + 1))
     return counts.astype(np.int64).reshape(n_groups, MAX_MINUTES + 1)
 
 
@@ -147,11 +146,12 @@ def quantile_with_ci(minutes: Sequence[int], q: float,
 
 def attributed_minutes(minutes: ArrayLike, reference: ArrayLike, other: ArrayLike) -> Floats:
     ref = np.asarray(reference, dtype=np.float64)
-    return np.asarray(minutes, dtype=np.float64) * ref / (ref + np.asarray(other))
+    return np.asarray(np.asarray(minutes, dtype=np.float64) * ref / (ref + np.asarray(other)),
+                      dtype=np.float64)
 
 
 def over_standard(minutes: ArrayLike, reference: ArrayLike, other: ArrayLike) -> NDArray[np.bool_]:
-    return np.asarray(minutes) > np.asarray(reference) + np.asarray(other)
+    return np.asarray(np.asarray(minutes) > np.asarray(reference) + np.asarray(other), dtype=bool)
 
 
 def attributed_overrun(minutes: ArrayLike, reference: ArrayLike, other: ArrayLike) -> Floats:
@@ -159,7 +159,7 @@ def attributed_overrun(minutes: ArrayLike, reference: ArrayLike, other: ArrayLik
     ref = np.asarray(reference, dtype=np.float64)
     standard = ref + np.asarray(other)
     excess = np.maximum(0.0, np.asarray(minutes) - standard)
-    return excess * ref / standard
+    return np.asarray(excess * ref / standard, dtype=np.float64)
 
 
 def overrun_per_team_week(overrun_minutes: float, team_weeks: int) -> float | None:
@@ -179,49 +179,56 @@ class WhatIf:
     median_excess: float | None
 
 
-def what_if(minutes: ArrayLike, other: ArrayLike, proposed: int,
-            counts: ArrayLike | None = None) -> WhatIf:
+def what_if(minutes: ArrayLike, other: ArrayLike, proposed: int) -> WhatIf:
     """Share of visits over their standard if the act's time were ``proposed``; the
     excess is the act's attributed share of the visit's overrun."""
     m = np.asarray(minutes, dtype=np.float64)
-    weights = np.ones_like(m) if counts is None else np.asarray(counts, dtype=np.float64)
     other_ = np.broadcast_to(np.asarray(other, dtype=np.float64), m.shape)
-    total = float(weights.sum())
-    above = over_standard(m, proposed, other_) & (weights > 0)
-    if total == 0:
-        return WhatIf(proposed, 0, 0.0, None, None)
+    above = over_standard(m, proposed, other_)
+    n_above = int(above.sum())
+    if n_above == 0:
+        return WhatIf(proposed, len(m), 0.0, None, None)
     excess = attributed_overrun(m[above], proposed, other_[above])
-    w = weights[above]
-    if w.sum() == 0:
-        return WhatIf(proposed, int(total), 0.0, None, None)
-    order = np.argsort(excess, kind="stable")
-    cumulative = np.cumsum(w[order])
-    median = float(excess[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
-    return WhatIf(proposed, int(total), float(w.sum() / total),
-                  float(np.average(excess, weights=w)), median)
+    return WhatIf(proposed, len(m), n_above / len(m), float(excess.mean()),
+                  float(np.median(excess)))
 
 
 # --- per-act times from visits of several acts ------------------------------------------
 
 
-def estimate_act_minutes(visit_index: ArrayLike, act_index: ArrayLike, minutes: ArrayLike,
+def estimate_act_minutes(act_visit: ArrayLike, act: ArrayLike, minutes: ArrayLike,
                          n_acts: int) -> Floats:
     """Mean minutes each act adds to a visit, from all visits (one act or several), by
-    non-negative least squares on ``minutes_v = sum of x_a over the acts of v``.
+    non-negative least squares on ``minutes_v = sum of x_a over the acts done in v``.
+
+    ``act_visit[j]`` is the visit (index into ``minutes``) of the act ``act[j]``.
 
     A cross-check of the proportional attribution, which leans on the reference times
-    it is meant to judge. The normal equations (acts x acts) are formed by sparse
-    products, so millions of visits cost one pass; NNLS then runs on their Cholesky
-    factor, which has the same minimiser as the full system. Acts never seen get NaN.
+    it is meant to judge. The normal equations (acts x acts) are counted in one pass
+    per act a visit can hold, so millions of visits cost well under a second; NNLS then
+    runs on their Cholesky factor, which has the same minimiser as the full system.
+    Acts never seen get NaN.
     """
-    from scipy.sparse import csr_matrix
-
-    visits = np.asarray(visit_index, dtype=np.int64)
-    acts = np.asarray(act_index, dtype=np.int64)
+    visits = np.asarray(act_visit, dtype=np.int64)
+    acts = np.asarray(act, dtype=np.int64)
     y = np.asarray(minutes, dtype=np.float64)
-    design = csr_matrix((np.ones(len(visits)), (visits, acts)), shape=(len(y), n_acts))
-    gram = np.asarray((design.T @ design).todense(), dtype=np.float64)
-    moment = np.asarray(design.T @ y, dtype=np.float64)
+    if len(visits) > 1 and bool(np.any(visits[1:] < visits[:-1])):
+        order = np.argsort(visits, kind="stable")
+        visits, acts = visits[order], acts[order]
+    cells = n_acts * n_acts
+    gram = np.bincount(acts * (n_acts + 1), minlength=cells).astype(np.float64)
+    offset = 1
+    # Acts of a visit are contiguous: rows ``offset`` apart in the same visit are a pair.
+    while offset < len(visits):
+        same = visits[:-offset] == visits[offset:]
+        if not same.any():
+            break
+        first, second = acts[:-offset][same], acts[offset:][same]
+        gram += np.bincount(first * n_acts + second, minlength=cells)
+        gram += np.bincount(second * n_acts + first, minlength=cells)
+        offset += 1
+    gram = gram.reshape(n_acts, n_acts)
+    moment = np.bincount(acts, weights=y[visits], minlength=n_acts)
     seen = np.diag(gram) > 0
     result = np.full(n_acts, np.nan)
     if not seen.any():
@@ -238,14 +245,27 @@ def estimate_act_minutes(visit_index: ArrayLike, act_index: ArrayLike, minutes: 
 # --- the guard, completed ---------------------------------------------------------------
 
 
-def suppress_complements(groups: Mapping[K, Guarded[T]], total_shown: bool) -> dict[K, Guarded[T]]:
-    """When the total of a partition is shown and exactly one of its groups is
-    suppressed, that group's counts would follow by subtraction. The shown group with
-    the fewest workers is suppressed as well, so that any difference covers >= 5 workers."""
+def suppress_complements(
+    groups: Mapping[K, Guarded[T]], total_shown: bool,
+    workers_of: Callable[[set[K]], int] | None = None,
+) -> dict[K, Guarded[T]]:
+    """When the total of a partition is shown, the suppressed groups together follow
+    by subtraction. While they hold fewer than ``K_MIN`` distinct workers between them,
+    the shown group with the fewest workers is suppressed as well (complementary
+    suppression). ``workers_of`` counts the distinct workers of a set of groups; without
+    it their counts are added, which is exact when no worker is in two groups (teams)."""
     result = dict(groups)
-    hidden = [k for k, g in groups.items() if g.suppressed and g.workers > 0]
-    shown = [k for k, g in groups.items() if not g.suppressed]
-    if total_shown and len(hidden) == 1 and shown:
-        smallest = min(shown, key=lambda k: groups[k].workers)
+    if not total_shown:
+        return result
+    hidden = {k for k, g in groups.items() if g.suppressed and g.workers > 0}
+
+    def union(keys: set[K]) -> int:
+        return workers_of(keys) if workers_of else sum(groups[k].workers for k in keys)
+
+    shown = sorted((k for k, g in groups.items() if not g.suppressed),
+                   key=lambda k: groups[k].workers)
+    while hidden and union(hidden) < K_MIN and shown:
+        smallest = shown.pop(0)
         result[smallest] = Guarded(None, groups[smallest].workers)
+        hidden.add(smallest)
     return result

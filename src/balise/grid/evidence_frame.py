@@ -1,16 +1,21 @@
 """Realized visits as columns of integers: the one read the evidence makes.
 
-Two queries on the operational database (visits with their client's profile; the acts
-done in them) fetch only what the evidence needs, through the DB-API cursor: one
-SQLAlchemy row object per visit would cost more than the whole computation. Minutes and
-weeks are computed by the database so that both engines hand over plain integers.
+Three plain queries on the operational database (realized visits, clients' profiles,
+acts done) fetch only what the evidence needs, through the DB-API cursor: one SQLAlchemy
+row object per visit would cost more than the whole computation. Minutes and days are
+computed by the database so that both engines hand over plain integers.
+
+Reading is what costs at scale (see bench/grid_evidence.py): a few hundred thousand
+visits read in well under a second, five million take tens of seconds on SQLite. A frame
+can therefore be saved as a columnar snapshot and read back in a fraction of a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,13 +29,16 @@ from balise.grid.models import Visit, VisitAct
 from balise.territory.models import Client
 
 Ints = NDArray[np.int64]
+Rows = Select[*tuple[Any, ...]]  # a query of any number of columns
 EPOCH = date(1970, 1, 1)  # a Thursday: Monday-based week = (days + 3) // 7
 
 
 @dataclass(frozen=True)
 class VisitFrame:
     """Row ``i`` of the visit columns is one realized visit; row ``j`` of the act
-    columns is one act done in visit ``act_visit[j]``."""
+    columns is one act done in visit ``act_visit[j]`` (ascending). Teams and acts are
+    dense indices into ``team_ids`` and ``act_ids``; workers are dense indices whose
+    ids are not kept, since nothing computed here is about one worker."""
 
     minutes: Ints
     team: Ints
@@ -38,20 +46,38 @@ class VisitFrame:
     worker: Ints
     week: Ints
     act_visit: Ints
-    act_id: Ints
+    act: Ints
+    team_ids: Ints
+    act_ids: Ints
+    n_workers: int
 
     @property
     def visits(self) -> int:
         return len(self.minutes)
 
-    def team_weeks(self) -> dict[int, int]:
-        """Weeks in which each team realized at least one visit."""
+    def team_weeks(self) -> Ints:
+        """Weeks in which each team realized at least one visit, by team index."""
         if not self.visits:
-            return {}
-        teams, weeks = compress(self.team), compress(self.week)
-        seen = np.unique(teams.index * len(weeks.ids) + weeks.index)
-        counts = np.bincount(seen // len(weeks.ids), minlength=len(teams.ids))
-        return {int(t): int(n) for t, n in zip(teams.ids, counts, strict=True)}
+            return np.zeros(len(self.team_ids), dtype=np.int64)
+        first, span = int(self.week.min()), int(self.week.max() - self.week.min()) + 1
+        seen = np.bincount(self.team * span + self.week - first,
+                           minlength=len(self.team_ids) * span) > 0
+        return np.asarray(seen.reshape(len(self.team_ids), span).sum(axis=1), dtype=np.int64)
+
+    def save(self, path: Path) -> None:
+        """A columnar snapshot (NumPy ``.npz``), for reading millions of visits again
+        without the database; see docs/grid-evidence.md."""
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        arrays["n_workers"] = np.array(self.n_workers)
+        with path.open("wb") as handle:
+            np.savez(handle, **arrays)
+
+    @classmethod
+    def read(cls, path: Path) -> VisitFrame:
+        with np.load(path) as stored:
+            values: dict[str, Any] = {name: stored[name] for name in stored.files}
+        values["n_workers"] = int(values["n_workers"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,7 @@ def compress(values: Ints) -> Compressed:
 
 
 def _minutes(dialect: str) -> ColumnElement[Any]:
+    seconds: ColumnElement[Any]
     if dialect == "postgresql":
         seconds = func.extract("epoch", Visit.realized_end - Visit.realized_start)
     else:
@@ -91,9 +118,9 @@ def _days(dialect: str) -> ColumnElement[Any]:
     return cast(func.julianday(Visit.day) - 2440587.5, Integer)
 
 
-def _realized(query: Select[Any], establishment_ids: Collection[int]) -> Select[Any]:
+def _realized(query: Rows, establishment_ids: Collection[int]) -> Rows:
     return query.where(
-        Visit.establishment_id.in_(sorted(establishment_ids)),
+        Visit.establishment_id.in_(sorted(int(i) for i in establishment_ids)),
         Visit.status == "done",
         Visit.realized_start.is_not(None),
         Visit.realized_end.is_not(None),
@@ -101,7 +128,7 @@ def _realized(query: Select[Any], establishment_ids: Collection[int]) -> Select[
     )
 
 
-def _columns(session: Session, query: Select[Any], width: int) -> Ints:
+def _columns(session: Session, query: Rows, width: int) -> Ints:
     """Run a query whose columns are all integers; return them as an ``(n, width)`` array."""
     bind = session.get_bind()
     # The only bound values are establishment ids and a status: integers and a constant.
@@ -118,26 +145,37 @@ def _columns(session: Session, query: Select[Any], width: int) -> Ints:
 
 
 def load_frame(session: Session, establishment_ids: Collection[int]) -> VisitFrame:
-    """Every realized visit of these establishments with a worker, start and end."""
+    """Every realized visit of these establishments with a worker, start and end.
+
+    No join: clients' profiles and the acts are read apart and matched here, which
+    spares the database a join over millions of rows (SQLite does them row by row)."""
     dialect = session.get_bind().dialect.name
     visits = _columns(session, _realized(
-        select(Visit.id, _minutes(dialect), Visit.team_id, Client.iso_smaf, Visit.worker_id,
-               _days(dialect)).join(Client, Client.id == Visit.client_id),
-        establishment_ids), 6)
-    acts = _columns(session, _realized(
-        select(VisitAct.visit_id, VisitAct.act_id)
-        .join(Visit, Visit.id == VisitAct.visit_id)
-        .where(VisitAct.done.is_(True)), establishment_ids), 2)
-    order = np.argsort(visits[:, 0], kind="stable")
-    visits = visits[order]
-    position = np.searchsorted(visits[:, 0], acts[:, 0])
+        select(Visit.id, _minutes(dialect), Visit.team_id, Visit.client_id, Visit.worker_id,
+               _days(dialect)), establishment_ids), 6)
+    clients = _columns(session, select(Client.id, Client.iso_smaf).where(
+        Client.establishment_id.in_(sorted(int(i) for i in establishment_ids))), 2)
+    acts = _columns(session, select(VisitAct.visit_id, VisitAct.act_id)
+                    .where(VisitAct.done.is_(True)), 2)
+    visits = visits[np.argsort(visits[:, 0], kind="stable")]
+    clients = clients[np.argsort(clients[:, 0])]
+    acts = acts[np.lexsort((acts[:, 1], acts[:, 0]))]
+    # Acts of visits not read here (not realized, another establishment) are dropped.
+    position = np.minimum(np.searchsorted(visits[:, 0], acts[:, 0]), max(len(visits) - 1, 0))
+    kept = (visits[position, 0] == acts[:, 0]) if len(visits) else np.zeros(0, dtype=bool)
+    acts, position = acts[kept], position[kept]
+    profile = clients[np.searchsorted(clients[:, 0], visits[:, 3]), 1] if len(visits) else \
+        np.zeros(0, dtype=np.int64)
+    teams, workers, act_codes = compress(visits[:, 2]), compress(visits[:, 4]), compress(acts[:, 1])
     return VisitFrame(
         minutes=visits[:, 1].copy(),
-        team=visits[:, 2].copy(),
-        smaf_group=iso_smaf_group(visits[:, 3]),
-        worker=visits[:, 4].copy(),
+        team=teams.index,
+        smaf_group=iso_smaf_group(profile),
+        worker=workers.index,
         week=(visits[:, 5] + 3) // 7,
         act_visit=position.astype(np.int64),
-        act_id=acts[:, 1].copy(),
+        act=act_codes.index,
+        team_ids=teams.ids,
+        act_ids=act_codes.ids,
+        n_workers=len(workers.ids),
     )
-

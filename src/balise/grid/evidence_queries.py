@@ -10,7 +10,7 @@ number of distinct workers behind them; no figure of one worker is computed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,7 +29,7 @@ from balise.grid.catalogue import (
     catalogue_entry,
     current_minutes,
 )
-from balise.grid.evidence_frame import VisitFrame, compress, load_frame
+from balise.grid.evidence_frame import VisitFrame, load_frame
 from balise.territory.models import Team
 
 Ints = NDArray[np.int64]
@@ -86,111 +86,127 @@ def evidence_for_acts(
 ) -> Evidence:
     """The evidence of one act (``act_code``) or of every act of the catalogue, over the
     realized visits of these establishments. ``proposed`` maps act codes to a time to try
-    (the what-if). ``frame`` lets a caller reuse visits it already read."""
+    (the what-if). ``frame`` lets a caller pass visits already read (a snapshot)."""
     today = clock.today()
     catalogue = act_catalogue(session, today)
     entries = [catalogue_entry(session, act_code, today)] if act_code else catalogue
     frame = frame if frame is not None else load_frame(session, establishment_ids)
     teams = {t.id: t for t in session.scalars(
-        select(Team).where(Team.id.in_(np.unique(frame.team).tolist())))}
+        select(Team).where(Team.id.in_(frame.team_ids.tolist())))}
     computer = _Computer(frame, current_minutes(catalogue), teams)
     acts = [computer.act(entry, (proposed or {}).get(entry.act.code)) for entry in entries]
-    return Evidence(acts, guard_count(frame.visits, len(np.unique(frame.worker))),
-                    computer.total_team_weeks, today)
+    return Evidence(acts, guard_count(frame.visits, frame.n_workers),
+                    int(computer.team_weeks.sum()), today)
 
 
 class _Computer:
-    """Everything shared by the acts of one frame, computed once."""
+    """Everything the acts of one frame share, computed once."""
 
     def __init__(self, frame: VisitFrame, references: Mapping[int, int],
                  teams: Mapping[int, Team]) -> None:
         self.frame = frame
-        self.teams = compress(frame.team)
-        self.team_list = [teams[int(i)] for i in self.teams.ids]
-        self.workers = compress(frame.worker)
-        acts = compress(frame.act_id)
-        self.act_index = {int(a): i for i, a in enumerate(acts.ids)}
-        ref_of_act = np.array([references.get(int(a), 0) for a in acts.ids], dtype=np.int64)
-        row_ref = ref_of_act[acts.index] if len(acts.ids) else np.zeros(0, dtype=np.int64)
-        self.standard = np.bincount(frame.act_visit, weights=row_ref, minlength=frame.visits)
-        self.n_acts = np.bincount(frame.act_visit, minlength=frame.visits)
-        # Radix sort of small act indices: rows of each act become one slice.
-        self.order = np.argsort(acts.index.astype(np.int16), kind="stable")
-        self.bounds = np.searchsorted(acts.index[self.order], np.arange(len(acts.ids) + 1))
-        weeks = frame.team_weeks()
-        self.team_weeks = np.array([weeks[int(t)] for t in self.teams.ids], dtype=np.int64)
-        self.total_team_weeks = int(self.team_weeks.sum())
-        self.estimates = rules.estimate_act_minutes(
-            frame.act_visit, acts.index, frame.minutes, len(acts.ids))
+        self.team_list = [teams[int(i)] for i in frame.team_ids]
+        self.act_index = {int(a): i for i, a in enumerate(frame.act_ids)}
+        ref_of_act = np.array([references.get(int(a), 0) for a in frame.act_ids],
+                              dtype=np.float64)
+        # A visit's standard: the sum of its acts' reference times (0 for an act without).
+        standard = np.bincount(frame.act_visit, weights=ref_of_act[frame.act],
+                               minlength=frame.visits)
+        n_acts = np.bincount(frame.act_visit, minlength=frame.visits)
+        # Radix sort of small act indices: the rows of each act become one slice, and each
+        # column is gathered once for all acts rather than act by act.
+        small = frame.act.astype(np.int16) if len(frame.act_ids) < 2**15 else frame.act
+        order = np.argsort(small, kind="stable")
+        self.bounds = np.searchsorted(frame.act[order], np.arange(len(frame.act_ids) + 1))
+        visit = frame.act_visit[order]
+
+        def gather(values: Ints) -> Ints:
+            # Small integers travel as int32: a random gather over millions of rows is
+            # bound by memory, and half the bytes is close to half the time.
+            return np.asarray(values, dtype=np.int32)[visit].astype(np.int64)
+
+        self.rows = {"minutes": gather(frame.minutes), "standard": standard[visit],
+                     "alone": (n_acts == 1)[visit], "worker": gather(frame.worker),
+                     "band": gather(frame.smaf_group), "team": gather(frame.team)}
+        self.team_weeks = frame.team_weeks()
+        self.estimates = rules.estimate_act_minutes(frame.act_visit, frame.act, frame.minutes,
+                                                    len(frame.act_ids))
 
     def act(self, entry: CatalogueEntry, proposed: int | None) -> ActEvidence:
         index = self.act_index.get(entry.act.id)
-        rows = self.order[self.bounds[index]:self.bounds[index + 1]] if index is not None \
-            else np.zeros(0, dtype=np.int64)
-        visit = self.frame.act_visit[rows]
+        rows = slice(0, 0) if index is None else slice(self.bounds[index], self.bounds[index + 1])
+        column = {name: values[rows] for name, values in self.rows.items()}
         reference = entry.current.minutes if entry.current else None
-        sample = _Sample(
-            minutes=self.frame.minutes[visit],
-            other=self.standard[visit] - (reference or 0),
-            alone=self.n_acts[visit] == 1,
-            worker=self.workers.index[visit],
-            n_workers=len(self.workers.ids),
-        )
-        whole = np.zeros(len(visit), dtype=np.int64)
-        overall = sample.groups(whole, 1, reference, np.array([self.total_team_weeks]), proposed)
-        bands = sample.groups(self.frame.smaf_group[visit], len(rules.ISO_SMAF_GROUPS), reference,
-                              np.full(len(rules.ISO_SMAF_GROUPS), self.total_team_weeks),
-                              proposed)
-        by_team = sample.groups(self.teams.index[visit], len(self.team_list), reference,
-                                self.team_weeks, proposed)
-        total = overall[0]
-        shown = not total.suppressed
-        bands_kept = rules.suppress_complements(dict(enumerate(bands)), shown)
-        teams_kept = rules.suppress_complements(dict(enumerate(by_team)), shown)
+        sample = _Sample.of(column["minutes"], column["standard"] - (reference or 0),
+                            column["alone"], column["worker"], self.frame.n_workers, reference,
+                            proposed)
+        total_weeks = int(self.team_weeks.sum())
+        whole = np.zeros(len(column["minutes"]), dtype=np.int64)
+        overall = sample.groups(whole, np.array([total_weeks]))[0]
+        shown = not overall.suppressed
+        n_bands = len(rules.ISO_SMAF_GROUPS)
+        bands = rules.suppress_complements(dict(enumerate(sample.groups(
+            column["band"], np.full(n_bands, total_weeks)))), shown,
+            sample.workers_of(column["band"]))
+        teams = rules.suppress_complements(dict(enumerate(sample.groups(
+            column["team"], self.team_weeks))), shown, sample.workers_of(column["team"]))
         estimated = float(self.estimates[index]) if index is not None else float("nan")
         return ActEvidence(
             entry=entry,
-            overall=total,
-            by_iso_smaf=[(rules.ISO_SMAF_GROUPS[g], bands_kept[g]) for g in range(len(bands))
-                         if bands_kept[g].workers > 0],
-            by_team=[(self.team_list[t], teams_kept[t]) for t in range(len(by_team))
-                     if teams_kept[t].workers > 0],
-            estimated_minutes=guard_count(estimated, total.workers),
-            history=self._history(entry, sample, total.workers),
+            overall=overall,
+            by_iso_smaf=[(rules.ISO_SMAF_GROUPS[g], f) for g, f in bands.items() if f.workers],
+            by_team=[(self.team_list[t], f) for t, f in teams.items() if f.workers],
+            estimated_minutes=guard_count(estimated, overall.workers),
+            # Each value as if in force today, the visit's other acts at their current
+            # values: the share of today's visits each value would have flagged.
+            history=[(v, guard_count(rules.what_if(sample.minutes, sample.other, v.minutes),
+                                     overall.workers)) for v in entry.versions],
             proposed=proposed,
         )
-
-    @staticmethod
-    def _history(entry: CatalogueEntry, sample: _Sample,
-                 workers: int) -> list[tuple[Version, Guarded[rules.WhatIf]]]:
-        """Each value as if it were in force today, the visit's other acts at their
-        current values: what share of today's visits each value would flag."""
-        return [(v, guard_count(rules.what_if(sample.minutes, sample.other, v.minutes), workers))
-                for v in entry.versions]
 
 
 @dataclass(frozen=True)
 class _Sample:
-    """The visits of one act: minutes, the other acts' standard, alone or not, worker."""
+    """The visits holding one act, with what every grouping of them needs."""
 
     minutes: Ints
-    other: Floats
+    other: Floats  # the reference times of the visit's other acts
     alone: NDArray[np.bool_]
     worker: Ints
     n_workers: int
+    above: Floats | None  # 1.0 when over the standard; None without a reference
+    overrun: Floats | None  # the act's attributed minutes beyond the standard
+    proposed: int | None
+    alone_minutes: Ints  # the minutes of the visits where the act is alone
 
-    def groups(self, key: Ints, n_groups: int, reference: int | None, team_weeks: Ints,
-               proposed: int | None) -> list[Guarded[GroupFigures]]:
-        visits = np.bincount(key, minlength=n_groups)
-        alone = np.bincount(key[self.alone], minlength=n_groups)
-        hist = rules.histograms(key[self.alone], self.minutes[self.alone], n_groups)
-        quantiles = [rules.quantiles(hist, q) for q in rules.QUANTILES]
-        share = overrun = None
+    @classmethod
+    def of(cls, minutes: Ints, other: Floats, alone: NDArray[np.bool_], worker: Ints,
+           n_workers: int, reference: int | None, proposed: int | None) -> _Sample:
+        above = overrun = None
         if reference is not None:
-            above = rules.over_standard(self.minutes, reference, self.other)
-            share = np.bincount(key, weights=above, minlength=n_groups)
-            overrun = np.bincount(key, weights=rules.attributed_overrun(
-                self.minutes, reference, self.other), minlength=n_groups)
+            above = rules.over_standard(minutes, reference, other).astype(np.float64)
+            overrun = rules.attributed_overrun(minutes, reference, other)
+        return cls(minutes, other, alone, worker, n_workers, above, overrun, proposed,
+                   minutes[alone])
+
+    def workers_of(self, key: Ints) -> Callable[[set[int]], int]:
+        """Distinct workers of a union of groups: one worker may visit clients of several
+        Iso-SMAF groups, so adding the groups' counts could overstate it."""
+        def count(groups: set[int]) -> int:
+            return len(np.unique(self.worker[np.isin(key, sorted(groups))]))
+        return count
+
+    def groups(self, key: Ints, team_weeks: Ints) -> list[Guarded[GroupFigures]]:
+        """Figures of each group ``key`` takes (0..len(team_weeks) - 1), guarded."""
+        n_groups = len(team_weeks)
+        visits = np.bincount(key, minlength=n_groups)
+        hist = rules.histograms(key[self.alone], self.alone_minutes, n_groups)
+        quantiles = [rules.quantiles(hist, q) for q in rules.QUANTILES]
+        alone = hist.sum(axis=1)
+        above = overrun = None
+        if self.above is not None and self.overrun is not None:
+            above = np.bincount(key, weights=self.above, minlength=n_groups)
+            overrun = np.bincount(key, weights=self.overrun, minlength=n_groups)
         workers = _distinct_workers(key, self.worker, n_groups, self.n_workers)
         result = []
         for g in range(n_groups):
@@ -199,16 +215,14 @@ class _Sample:
                 visits=n,
                 alone=int(alone[g]),
                 quantiles=tuple(rules.estimate(q, g) for q in quantiles),
-                share_above=float(share[g] / n) if share is not None and n else None,
+                share_above=float(above[g] / n) if above is not None and n else None,
                 overrun_per_team_week=rules.overrun_per_team_week(
                     float(overrun[g]), int(team_weeks[g])) if overrun is not None else None,
-                what_if=self._what_if(key == g, proposed) if proposed is not None else None,
+                what_if=None if self.proposed is None else rules.what_if(
+                    self.minutes[key == g], self.other[key == g], self.proposed),
             )
             result.append(guard_count(figures, int(workers[g])))
         return result
-
-    def _what_if(self, rows: NDArray[np.bool_], proposed: int) -> rules.WhatIf:
-        return rules.what_if(self.minutes[rows], self.other[rows], proposed)
 
 
 def _distinct_workers(key: Ints, worker: Ints, n_groups: int, n_workers: int) -> Ints:

@@ -42,12 +42,20 @@ ACTIONS: dict[str, str] = {
     "committee.contract.changed": lazy("Consultant contract #{ref} changed."),
     "grid.reference_time.changed": lazy("Reference time of act {act} set to {minutes} min from {valid_from}."),
     "indicators.definition.changed": lazy("Definition of indicator {ref} changed."),
+    "indicators.definition.created": lazy("Indicator {ref} defined."),
+    "indicators.set.adopted": lazy("Indicators of project #{ref} set by decision {decision}."),
+    "indicators.entry.recorded": lazy("Value of indicator {indicator} entered for the period starting {period}."),
+    "indicators.entries.imported": lazy("{count} indicator values imported from a file."),
     "settings.collection.changed": lazy("Data collection settings changed."),
+    "surveys.campaign.opened": lazy("Survey campaign #{ref} ({instrument}) opened for team {team}, from {opens_on} to {closes_on}."),
+    "surveys.campaign.closed": lazy("Survey campaign #{ref} closed with {responses} responses."),
 }
 
 # Codes that appear in sentences and need words of their own in each language.
 VALUES: dict[str, dict[str, str]] = {
     "side": {"union": lazy("union side"), "employer": lazy("employer side")},
+    "instrument": {"cbi": lazy("Copenhagen Burnout Inventory"),
+                   "client": lazy("client-experience questionnaire")},
 }
 
 

@@ -21,6 +21,7 @@ from balise.core.i18n import gettext as _
 from balise.core.settings import Settings
 from balise.web import (
     accounts,
+    acts,
     admin,
     collection,
     committee_records,
@@ -29,7 +30,10 @@ from balise.web import (
     grid,
     home,
     imports,
+    indicator_entries,
+    indicators,
     journal,
+    surveys,
     territory,
     waiting_list,
 )
@@ -57,7 +61,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.demo_notice = _holds_demo_data(engine)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (accounts, home, territory, grid, admin, committees, journal, imports, collection,
-                   committee_records, waiting_list, field):
+                   committee_records, waiting_list, field, indicators, indicator_entries, acts,
+                   surveys):
         app.include_router(module.router)
     _install_middleware(app)
     _install_error_pages(app)

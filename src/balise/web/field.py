@@ -27,11 +27,42 @@ from balise.field.protocol import MAX_KEY_LENGTH, ApiError, SyncRequest, SyncRes
 from balise.field.rules import RULES, request_fingerprint
 from balise.field.service import receive_batch
 from balise.grid.models import VISIT_STATUSES, Act, VarianceReason
-from balise.web.access import Allow, db_session
+from balise.web import access
+from balise.web.access import db_session
 from balise.web.field_strings import translated
 from balise.web.templating import render
 
 router = APIRouter()
+
+
+class Allow(access.Allow):
+    """``access.Allow`` with the session lookup run off the event loop.
+
+    ``access.Allow`` reads (and may update) the session on the event loop thread. On
+    SQLite that read opens a ``BEGIN IMMEDIATE`` transaction, and on PostgreSQL it may
+    wait for the session row's lock; meanwhile the request holding that lock needs the
+    loop to reach its commit — two concurrent requests then stall (30 s on SQLite,
+    indefinitely on PostgreSQL), and 40 waiting requests exhaust the thread pool. The field app makes concurrent requests by design (the
+    service worker, the day, the sync). The checks themselves stay those of the parent.
+    """
+
+    async def __call__(self, request: Request, db: Session = Depends(db_session)
+                       ) -> Viewer | None:
+        request.state.resumed_viewer = await run_in_threadpool(self._resume_and_release,
+                                                               request, db)
+        return await super().__call__(request, db)
+
+    def _resume_and_release(self, request: Request, db: Session) -> Viewer | None:
+        viewer = access.Allow._resume(self, request, db)
+        # End the transaction in the thread that began it: on SQLite it holds the write
+        # lock (BEGIN IMMEDIATE), and a lock held across thread-pool hops starves the
+        # pool once 40 requests wait for it. Every route here commits in one hop too.
+        db.commit()
+        return viewer
+
+    def _resume(self, request: Request, db: Session) -> Viewer | None:
+        viewer: Viewer | None = request.state.resumed_viewer
+        return viewer
 SERVICE_WORKER = Path(__file__).parent / "static" / "field" / "sw.js"
 SCOPE = "/field"
 
@@ -64,6 +95,7 @@ def field_day(
     """The worker's visits of a day (today by default), with the session's CSRF token
     for the sync: a page served from the offline copy gets a fresh token here."""
     data = worker_day(db, viewer, day or clock.today())
+    db.commit()  # release SQLite's lock in this thread (see Allow)
     data.update(user_id=viewer.user_id, csrf_token=request.state.csrf_token,
                 generated_at=clock.now().isoformat())
     return JSONResponse(data)
@@ -131,12 +163,14 @@ def conflicts_page(
     viewer: Annotated[Viewer, Depends(Allow(Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
 ) -> Response:
-    return render(request, "field/conflicts.html", {
+    page = render(request, "field/conflicts.html", {
         "rows": conflicts.team_conflicts(db, viewer), "rules": RULES,
         "statuses": VISIT_STATUSES,
         "acts": {a.id: pick(a.label_fr, a.label_en) for a in db.scalars(select(Act))},
         "reasons": {r.id: pick(r.label_fr, r.label_en) for r in db.scalars(select(VarianceReason))},
     })
+    db.commit()  # release SQLite's lock in this thread (see Allow)
+    return page
 
 
 @router.post("/field/conflicts/{conflict_id}/reviewed")
@@ -147,4 +181,5 @@ def conflict_reviewed(
 ) -> Response:
     conflict = conflicts.access_conflict(db, viewer, conflict_id)
     conflicts.mark_reviewed(db, viewer, conflict)
+    db.commit()
     return RedirectResponse("/field/conflicts", status_code=303)

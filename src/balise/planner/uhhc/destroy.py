@@ -99,6 +99,33 @@ def time_removal(plan: Plan, q: int, rng: random.Random) -> list[int]:
     return _pick(ranked, q, rng, power=2.0)
 
 
+def string_removal(plan: Plan, q: int, rng: random.Random) -> list[int]:
+    """Strings of consecutive visits from the routes around a seed (SISR's ruin step,
+    Christiaens & Vanden Berghe 2020): neighbouring routes lose the stretch that passes
+    near the seed, which lets the recreate step exchange whole stretches between routes."""
+    m = plan.m
+    assigned = _assigned(plan)
+    if not assigned:
+        return []
+    seed = m.patient_tasks[rng.choice(assigned)][0]
+    out: dict[int, None] = {}
+    ruined: set[int] = set()
+    for u in [seed, *m.task_near[seed]]:
+        r = plan.route_of[u]
+        if r < 0 or r in ruined:
+            continue
+        ruined.add(r)
+        seq = plan.routes[r].seq
+        length = rng.randint(1, max(1, min(len(seq), 2 * q // 3 + 1)))
+        k = seq.index(u)
+        first = max(0, min(k - rng.randint(0, length - 1), len(seq) - length))
+        for t in seq[first:first + length]:
+            out[m.task_patient[t]] = None
+        if len(out) >= q:
+            break
+    return list(out)
+
+
 def open_removal(plan: Plan, q: int, rng: random.Random) -> list[int]:
     """Patients an unused caregiver could take, nearest to that caregiver's depot first.
 
@@ -125,4 +152,5 @@ OPERATORS: tuple[tuple[str, Destroy], ...] = (
     ("route", route_removal),
     ("time", time_removal),
     ("open", open_removal),
+    ("string", string_removal),
 )

@@ -18,12 +18,14 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from balise.planner.uhhc.model import SYNC_FIRST, SYNC_INDEPENDENT, SYNC_NONE, SYNC_SIMULTANEOUS
 from balise.planner.uhhc.schedule import Plan
 
 Moves = list[tuple[int, int, int]]
+ROUTES_ALL = 8  # with this many eligible routes or fewer, try them all
 PER_ROUTE = 2  # best estimated positions kept per route
 SINGLE_EXACT = 8  # exact trials per task
 PAIR_SIDE = 16  # best positions kept per task of a pair
@@ -48,9 +50,9 @@ class Inserter:
     def idle_levels(self) -> tuple[float, int, float]:
         """Largest idle time, its route, and the second largest (for "max over the others")."""
         idle = self.plan.idle_of
-        top = max(range(len(idle)), key=idle.__getitem__)
-        second = max((v for i, v in enumerate(idle) if i != top), default=0.0)
-        return idle[top], top, second
+        top = max(idle)
+        ranked = sorted(idle)
+        return top, idle.index(top), ranked[-2] if len(ranked) > 1 else 0.0
 
     def estimates(self, t: int, r: int, levels: tuple[float, int, float] | None = None,
                   ) -> list[tuple[float, int, float]]:
@@ -119,12 +121,32 @@ class Inserter:
             return self._chain(tasks, base)
         return self._pair(tasks, base)
 
+    def routes_for(self, t: int) -> list[int]:
+        """Eligible routes worth trying: those near the task, plus a couple of unused ones."""
+        m, plan = self.m, self.plan
+        cands = m.task_cands[t]
+        if len(cands) <= ROUTES_ALL:
+            return cands
+        route_of, routes = plan.route_of, plan.routes
+        allowed = set(cands)
+        near = {route_of[u] for u in m.task_near[t]} & allowed
+        empty = [r for r in cands if not routes[r].seq]
+        if len(near) < 3:
+            near |= {r for r in cands if routes[r].seq}
+        if empty:
+            # The two unused caregivers whose depot is closest: a stable choice, so that
+            # cached results stay comparable from one call to the next.
+            here = m.task_loc[t]
+            empty.sort(key=lambda r: m.dist[m.cg_depot[r]][here])
+            near.update(empty[:2])
+        return sorted(near)
+
     def _single(self, t: int, base: float) -> list[Option]:
         """Exact options for one task: the best estimated positions, two at most per route."""
         plan = self.plan
         levels = self.idle_levels() if self.m.w_idle else None
         found: list[tuple[float, int, int]] = []
-        for r in self.m.task_cands[t]:
+        for r in self.routes_for(t):
             ests = sorted(self.estimates(t, r, levels))[:PER_ROUTE]
             found.extend((est, r, k) for est, k, _s in ests)
         found.sort()
@@ -171,8 +193,8 @@ class Inserter:
         side: list[list[tuple[float, int, int, float]]] = []
         levels = self.idle_levels() if m.w_idle else None
         for t in (a, b):
-            found = []
-            for r in m.task_cands[t]:
+            found: list[tuple[float, int, int, float]] = []
+            for r in self.routes_for(t):
                 ests = sorted(self.estimates(t, r, levels))[:PER_ROUTE + 1]
                 found.extend((est, r, k, s) for est, k, s in ests)
             found.sort()
@@ -212,7 +234,7 @@ class Inserter:
         """Mandatory patients first, then in the chosen order (SISR's sort step)."""
         m = self.m
         first_window = [m.task_windows[m.patient_tasks[p][0]][0] for p in range(len(m.patient_ids))]
-        keys = {
+        keys: dict[str, Callable[[int], float]] = {
             "random": lambda p: self.rng.random(),
             "early": lambda p: first_window[p][0],
             "tight": lambda p: first_window[p][2] - first_window[p][0],
@@ -280,14 +302,15 @@ class Inserter:
             if not isinstance(per_route, dict):
                 per_route = {}
                 cache[p] = per_route
-            for r in m.task_cands[t]:
+            for r in self.routes_for(t):
                 hit = per_route.get(r)
                 if hit is None or hit[0] != version[r]:
                     per_route[r] = (version[r], self._in_route(t, r, base))
-            found = [o for _, o in per_route.values() if o is not None]
+            allowed = set(self.routes_for(t))
+            found = [o for r, (_, o) in per_route.items() if o is not None and r in allowed]
             found.sort(key=lambda o: o.delta)
             return found
-        routes = {r for t in tasks for r in m.task_cands[t]}
+        routes = {r for t in tasks for r in self.routes_for(t)}
         stamp = tuple(version[r] for r in sorted(routes))
         hit = cache.get(p)
         if isinstance(hit, tuple) and hit[1] == stamp:

@@ -49,6 +49,7 @@ class Model:
     task_windows: list[tuple[tuple[float, float, float], ...]]  # (open, latest start, end)
     task_cands: list[list[int]]  # eligible caregivers
     task_assign: list[dict[int, float]]  # soft preference/incompatibility cost by caregiver
+    task_near: list[list[int]]  # other tasks, nearest first (space, then time)
     # patients
     patient_ids: list[str]
     patient_tasks: list[tuple[int, ...]]
@@ -105,7 +106,7 @@ def compile_model(instance: Instance) -> Model:
         instance=instance, dist=[list(row) for row in instance.distances],
         task_patient=[], task_service=[], task_loc=[], task_dur=[], task_partner=[],
         task_sync=[], task_min=[], task_max=[], task_windows=[], task_cands=[],
-        task_assign=[], patient_ids=[], patient_tasks=[], patient_left_out=[],
+        task_assign=[], task_near=[], patient_ids=[], patient_tasks=[], patient_left_out=[],
         patient_mandatory=[],
         cg_ids=[c.id for c in caregivers],
         cg_depot=[terminals[c.departing_point].location for c in caregivers],
@@ -177,4 +178,25 @@ def compile_model(instance: Instance) -> Model:
         m.patient_tasks.append(tuple(range(first, len(m.task_loc))))
         m.patient_mandatory.append(not p.optional)
         m.patient_left_out.append(w_opt if p.optional else HARD_COUNT)
+    m.task_near = _neighbours(m)
     return m
+
+
+NEIGHBOURS = 24
+
+
+def _neighbours(m: Model) -> list[list[int]]:
+    """Each task's nearest others: travel time plus a quarter of the gap between windows.
+
+    Insertion looks first at routes holding these neighbours (a granular neighbourhood,
+    Toth & Vigo 2003): a visit rarely belongs in a route that passes nowhere near it.
+    """
+    n = m.n_tasks
+    mid = [(ws[0][0] + ws[-1][2]) / 2.0 for ws in m.task_windows]
+    out = []
+    for t in range(n):
+        row = m.dist[m.task_loc[t]]
+        ranked = sorted((row[m.task_loc[u]] + 0.25 * abs(mid[u] - mid[t]), u)
+                        for u in range(n) if m.task_patient[u] != m.task_patient[t])
+        out.append([u for _, u in ranked[:NEIGHBOURS]])
+    return out

@@ -41,9 +41,31 @@ NEG = -math.inf
 class Route:
     """One caregiver's tasks in order, with per-position times, lateness, waiting and travel."""
 
-    __slots__ = ("asg", "c", "cost", "dsum", "en", "extra", "idle", "la", "le", "lg", "lprev",
-                 "ls", "ret", "seq", "st", "td", "tmax", "travel", "tsum", "tv", "wsum", "wt",
-                 "ar")
+    __slots__ = (
+        "ar",
+        "asg",
+        "c",
+        "cost",
+        "dsum",
+        "en",
+        "extra",
+        "idle",
+        "la",
+        "le",
+        "lg",
+        "lprev",
+        "ls",
+        "ret",
+        "seq",
+        "st",
+        "td",
+        "tmax",
+        "travel",
+        "tsum",
+        "tv",
+        "wsum",
+        "wt",
+    )
 
     def __init__(self, c: int) -> None:
         self.c = c
@@ -150,10 +172,7 @@ def route_pass(plan: Plan, route: Route, k0: int, dirty: int, work: dict[int, li
         ws = windows[t]
         single = len(ws) == 1
         x = arr if arr > bound else bound
-        if single:
-            s = x if x > ws[0][0] else ws[0][0]
-        else:
-            s = plan.rule(t, x)
+        s = (x if x > ws[0][0] else ws[0][0]) if single else plan.rule(t, x)
         a_wait = arr
         if lunch_todo:
             take = 0  # 0: not here, 1: before this task, 2: after the previous one
@@ -183,10 +202,7 @@ def route_pass(plan: Plan, route: Route, k0: int, dirty: int, work: dict[int, li
                 route.ls, route.le, route.la = ls, le, la
                 a_wait = le if take == 1 else le + travel
                 x = a_wait if a_wait > bound else bound
-                if single:
-                    s = x if x > ws[0][0] else ws[0][0]
-                else:
-                    s = plan.rule(t, x)
+                s = (x if x > ws[0][0] else ws[0][0]) if single else plan.rule(t, x)
         if k == 0 and route.lg != 0:
             s = first_start(s, travel, start0)
             a_wait = s

@@ -47,7 +47,7 @@ def solve_uhhc(instance: Instance, time_limit_s: float, seed: int = 0,
     """A plan for the instance, found within ``time_limit_s`` seconds on one thread."""
     started = time.perf_counter()
     # Leave room for the final polish and export, a small share of the budget.
-    deadline = started + max(0.05, 0.93 * time_limit_s - 0.05)
+    deadline = started + max(0.05, 0.97 * time_limit_s - 0.05)
     rng = random.Random(seed)
     model = compile_model(instance)
     plan = Plan(model)
@@ -64,7 +64,7 @@ def solve_uhhc(instance: Instance, time_limit_s: float, seed: int = 0,
     current_value = best_value
 
     n = len(patients)
-    q_low, q_high = max(2, n // 20), max(4, min(30, n // 4))
+    q_low, q_high = max(2, n // 50), max(4, min(20, n // 5))
     destroy_w = [1.0] * len(OPERATORS)
     repair_w = [1.0] * len(REPAIRS)
     destroy_s = [0.0] * len(OPERATORS)

@@ -1,0 +1,360 @@
+"""Computing the built-in indicators of one establishment, for every scope and period.
+
+Two stages (the SQL is in :mod:`balise.indicators.compute_sql`):
+
+1. the year's visits become one row per worker and day — in the database
+   (``engine="database"``, the default) or in DuckDB over columns pulled once into
+   arrays (``engine="arrays"``, kept as the measured alternative; see
+   ``bench/indicators.py`` and ``docs/indicators.md``);
+2. DuckDB groups those rows by scope and period, adds the waiting list, and every
+   figure goes through :func:`balise.core.privacy.guard_count` with the number of
+   distinct workers behind its cell before anything else sees it.
+
+A scope is the whole establishment, one team, or the set of teams of a project.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from balise.committee.models import Committee, Project
+from balise.core import clock
+from balise.core.privacy import Guarded, guard_count
+from balise.grid.models import Act, ReferenceTime, WaitingListEntry
+from balise.indicators import compute_sql as q
+from balise.indicators.builtins import COMPUTED
+from balise.indicators.compute_fetch import Columns, fetch_columns, rows_as_columns
+from balise.indicators.definitions import Definition, period_start
+from balise.indicators.models import IndicatorValue
+from balise.territory.models import Team, Worker, WorkerShift
+
+ENGINES = ("database", "arrays")
+EPOCH = date(1970, 1, 1)
+ALL_NEEDS = -1
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure: an indicator for a scope, a need ("" for all) and a period."""
+
+    code: str
+    scope: str
+    need: str
+    period_start: date
+    numerator: float | None
+    denominator: float | None
+    value: Guarded[float]
+
+    @classmethod
+    def guarded(cls, code: str, scope: str, need: str, start: date, numerator: float | None,
+                denominator: float | None, value: float, workers: int) -> Cell:
+        """The only way cells are made: a suppressed one keeps nothing that could rebuild
+        its value (a numerator over a known denominator would)."""
+        figure = guard_count(value, workers)
+        if figure.suppressed:
+            numerator = denominator = None
+        return cls(code, scope, need, start, numerator, denominator, figure)
+
+
+@dataclass
+class Computation:
+    establishment_id: int
+    cells: list[Cell] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    worker_days: int = 0
+
+
+def dayn(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def from_dayn(n: float) -> date:
+    return EPOCH + timedelta(days=int(n))
+
+
+def project_scope(project: Project) -> str:
+    teams = sorted(set(project.team_ids or ()))
+    if not teams:
+        return "establishment"
+    if len(teams) == 1:
+        return f"team:{teams[0]}"
+    return "teams:" + ",".join(str(t) for t in teams)
+
+
+def scopes_of(session: Session, establishment_id: int) -> dict[str, tuple[int, ...]]:
+    """Every scope worth computing: the establishment, each team, each project's teams."""
+    teams = tuple(session.scalars(select(Team.id).where(Team.establishment_id == establishment_id)
+                                  .order_by(Team.id)))
+    scopes: dict[str, tuple[int, ...]] = {"establishment": teams}
+    scopes.update({f"team:{t}": (t,) for t in teams})
+    projects = session.scalars(select(Project).join(Committee, Committee.id == Project.committee_id)
+                               .where(Committee.establishment_id == establishment_id))
+    for project in projects:
+        key = project_scope(project)
+        if key.startswith("teams:"):
+            scopes[key] = tuple(t for t in sorted(set(project.team_ids)) if t in teams)
+    return scopes
+
+
+def compute_establishment(session: Session, establishment_id: int, *, since: date | None = None,
+                          engine: str = "database",
+                          definitions: Sequence[Definition] = COMPUTED) -> Computation:
+    """Every computed indicator of the establishment, for every scope and period.
+
+    With ``since``, only the periods from the one holding ``since`` on: an evening
+    refresh of the recent weeks costs a fraction of the whole year."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+    started = time.perf_counter()
+    result = Computation(establishment_id)
+    kinds = sorted({d.period for d in definitions})
+    thresholds = {k: period_start(since, k) if since else date(1900, 1, 1) for k in kinds}
+    first = min(thresholds.values(), default=date(1900, 1, 1))
+    params = {"establishment": establishment_id, "first": first}
+    lookups = _lookups(session, establishment_id)
+    stage1 = (_worker_days_in_database if engine == "database" else _worker_days_in_arrays)
+    days = stage1(session, params, lookups)
+    result.worker_days = len(days["dayn"])
+    result.seconds["worker_days"] = time.perf_counter() - started
+    scopes = scopes_of(session, establishment_id)
+    with duckdb.connect() as con:
+        _register_inputs(con, session, establishment_id, days, scopes)
+        keys = list(scopes)
+        for kind in kinds:
+            chosen = [d for d in definitions if d.period == kind]
+            result.cells.extend(
+                c for c in _cells_of_kind(con, kind, chosen, keys, days, lookups["act_codes"])
+                if c.period_start >= thresholds[kind])
+    result.seconds["total"] = time.perf_counter() - started
+    result.seconds["periods"] = result.seconds["total"] - result.seconds["worker_days"]
+    return result
+
+
+def store(session: Session, computation: Computation, *, since: date | None = None,
+          definitions: Sequence[Definition] = COMPUTED) -> int:
+    """Replace the stored figures of the establishment (from ``since``'s periods on)."""
+    for kind in sorted({d.period for d in definitions}):
+        condition = [IndicatorValue.establishment_id == computation.establishment_id,
+                     IndicatorValue.indicator_code.in_([d.code for d in definitions
+                                                       if d.period == kind])]
+        if since is not None:
+            condition.append(IndicatorValue.period_start >= period_start(since, kind))
+        session.execute(delete(IndicatorValue).where(*condition))
+    now = clock.now()
+    rows = [{"indicator_code": c.code, "establishment_id": computation.establishment_id,
+             "scope": c.scope, "need": c.need, "period_start": c.period_start,
+             "numerator": c.numerator, "denominator": c.denominator,
+             "value": c.value.value, "workers": c.value.workers, "computed_at": now}
+            for c in computation.cells]
+    if rows:
+        session.execute(insert(IndicatorValue), rows)
+    session.flush()
+    return len(rows)
+
+
+# --- stage 1 ----------------------------------------------------------------------------
+
+
+def _lookups(session: Session, establishment_id: int) -> dict[str, Any]:
+    """Small tables both engines need: reference-time eras, scopes of practice."""
+    eras: list[tuple[int, int, int, int]] = []
+    by_act: dict[int, list[tuple[date, int]]] = {}
+    for act_id, valid_from, minutes in session.execute(
+            select(ReferenceTime.act_id, ReferenceTime.valid_from, ReferenceTime.minutes)
+            .order_by(ReferenceTime.act_id, ReferenceTime.valid_from)):
+        by_act.setdefault(act_id, []).append((valid_from, minutes))
+    for act_id, versions in by_act.items():
+        for i, (valid_from, minutes) in enumerate(versions):
+            end = dayn(versions[i + 1][0]) if i + 1 < len(versions) else q.OPEN_END
+            eras.append((act_id, dayn(valid_from), end, minutes))
+    allowed: list[tuple[int, str]] = []
+    scoped: list[tuple[int]] = []
+    act_codes: dict[int, str] = {}
+    for act_id, code, professions in session.execute(select(Act.id, Act.code, Act.professions)):
+        act_codes[act_id] = code
+        if professions:
+            scoped.append((act_id,))
+            allowed.extend((act_id, p) for p in professions)
+    return {"eras": eras or [q.DUMMY_ROWS["eras"]], "allowed": allowed or [q.DUMMY_ROWS["allowed"]],
+            "scoped": scoped or [q.DUMMY_ROWS["scoped"]], "act_codes": act_codes}
+
+
+def _bind(name: str, rows: Sequence[Sequence[object]]) -> dict[str, object]:
+    return {f"{name}_{r}_{c}": value for r, row in enumerate(rows) for c, value in enumerate(row)}
+
+
+def _as_columns(rows: Sequence[Sequence[Any]], names: Sequence[str]) -> Columns:
+    # Plain tuples first: numpy reads SQLAlchemy rows through the generic sequence
+    # protocol, twenty times slower.
+    return rows_as_columns([tuple(row) for row in rows], names)
+
+
+def _worker_days_in_database(session: Session, params: dict[str, Any],
+                             lookups: dict[str, Any]) -> Columns:
+    dialect = session.get_bind().dialect.name
+    sql = q.worker_days_in_database(dialect, len(lookups["eras"]), len(lookups["allowed"]),
+                                    len(lookups["scoped"]))
+    bound = {**params, **_bind("eras", lookups["eras"]), **_bind("allowed", lookups["allowed"]),
+             **_bind("scoped", lookups["scoped"])}
+    for setting in q.SESSION_SETTINGS.get(dialect, ()):
+        session.execute(text(setting))
+    return fetch_columns(session, sql, bound, q.WORKER_DAY_COLUMNS)
+
+
+def _worker_days_in_arrays(session: Session, params: dict[str, Any],
+                           lookups: dict[str, Any]) -> Columns:
+    """The alternative: pull the visit columns once, let DuckDB do stage 1 too."""
+    dialect = session.get_bind().dialect.name
+
+    def pull(sql: str, names: Sequence[str]) -> Columns:
+        return fetch_columns(session, sql, params, names)
+
+    professions: dict[str, int] = {}
+    workers = session.execute(text(q.WORKERS_SELECT), params).all()
+    worker_rows = [(w, professions.setdefault(p, len(professions))) for w, p in workers]
+    allowed = [(a, professions.setdefault(p, len(professions))) for a, p in lookups["allowed"]]
+    tables: dict[str, Columns] = {
+        "visits": pull(q.visits_select(dialect),
+                       ("id", "team_id", "worker_id", "client_id", "dayn", "minutes",
+                        "start_off", "end_off", "travel_minutes")),
+        "done_acts": pull(q.done_acts_select(), ("visit_id", "act_id")),
+        "clinical": pull(q.clinical_select(), ("visit_id",)),
+        "client_usual": pull(q.CLIENTS_SELECT, ("id", "usual_worker_id")),
+        "worker_profession": _as_columns(worker_rows, ("id", "profession")),
+        "eras": _as_columns(lookups["eras"], ("act_id", "valid_from", "valid_to", "minutes")),
+        "allowed": _as_columns(allowed, ("act_id", "profession")),
+        "scoped": _as_columns(lookups["scoped"], ("act_id",)),
+    }
+    with duckdb.connect() as con:
+        for name, columns in tables.items():
+            con.register(name, columns)
+        found = con.execute(q.WORKER_DAYS_IN_DUCKDB).fetchnumpy()
+    return {name: np.asarray(found[name], dtype=np.float64) for name in q.WORKER_DAY_COLUMNS}
+
+
+# --- stage 2 ----------------------------------------------------------------------------
+
+
+def _register_inputs(con: duckdb.DuckDBPyConnection, session: Session, establishment_id: int,
+                     days: Columns, scopes: Mapping[str, tuple[int, ...]]) -> None:
+    con.register("wd", days)
+    shifts = session.execute(
+        select(WorkerShift.worker_id, WorkerShift.weekday,
+               WorkerShift.end_minute - WorkerShift.start_minute - WorkerShift.break_minutes,
+               WorkerShift.end_minute)
+        .join(Worker, Worker.id == WorkerShift.worker_id)
+        .where(Worker.establishment_id == establishment_id)).all()
+    con.register("shift", _as_columns(shifts, ("worker_id", "weekday", "paid", "end_minute")))
+    pairs = [(i, team) for i, key in enumerate(scopes) for team in scopes[key]]
+    con.register("scope_map", _as_columns(pairs, ("scope_id", "team_id")))
+    waiting = [(team, act, source == "unmet_need", dayn(asked),
+                dayn(served) if served is not None else None)
+               for team, act, source, asked, served in session.execute(
+                   select(WaitingListEntry.team_id, WaitingListEntry.act_id,
+                          WaitingListEntry.source, WaitingListEntry.requested_on,
+                          WaitingListEntry.served_on)
+                   .where(WaitingListEntry.establishment_id == establishment_id))]
+    con.register("waiting", _as_columns(waiting, ("team_id", "act_id", "unmet", "requested",
+                                                   "served")))
+
+
+def _period_list(kind: str, days: Columns) -> list[tuple[int, int]]:
+    if not len(days["dayn"]):
+        return []
+    first = period_start(from_dayn(days["dayn"].min()), kind)
+    last = from_dayn(days["dayn"].max())
+    found: list[tuple[int, int]] = []
+    while first <= last:
+        following = first + timedelta(days=7) if kind == "week" else (
+            (first.replace(day=28) + timedelta(days=4)).replace(day=1))
+        found.append((dayn(first), dayn(following) - 1))
+        first = following
+    return found
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# The numerator and denominator of each computed indicator in a row of q.PERIODS; the
+# value is scale × numerator ÷ denominator.
+FRACTIONS: dict[str, tuple[str, str]] = {
+    "visits_per_worker_week": ("visits", "worker_weeks"),
+    "care_time_share": ("realized_minutes", "paid_timed"),
+    "travel_share": ("travel_minutes", "paid_travel"),
+    "above_reference_share": ("above_ref", "ref_known"),
+    "unmet_needs_per_100_visits": ("unmet", "visits"),
+    "continuity_of_care": ("by_usual", "with_usual"),
+    "overtime_hours_per_worker_week": ("overtime_hours", "worker_weeks_timed"),
+    "clinical_variance_share": ("clinical", "visits"),
+    "scope_of_practice_mismatch": ("acts_mismatch", "acts_scoped"),
+}
+
+
+def _cells_of_kind(con: duckdb.DuckDBPyConnection, kind: str, chosen: Iterable[Definition],
+                   keys: Sequence[str], days: Columns, act_codes: Mapping[int, str],
+                   ) -> Iterable[Cell]:
+    period = q.PERIOD_OF[kind]
+    base = {(int(r["scope_id"]), int(r["period"])): r
+            for r in _rows(con, q.PERIODS.format(period=period.format(col="wd.dayn")))}
+    unmet = {(int(r["scope_id"]), int(r["period"])): r["unmet"]
+             for r in _rows(con, q.UNMET.format(period=period.format(col="w.requested")))}
+    con.register("period_list", _as_columns(_period_list(kind, days), ("period", "period_end")))
+    for definition in chosen:
+        code = definition.code
+        if code in FRACTIONS:
+            top, bottom = FRACTIONS[code]
+            for (scope, start), row in base.items():
+                figures = {**row, "unmet": unmet.get((scope, start), 0),
+                           "overtime_hours": (row["overtime_minutes"] or 0) / 60.0}
+                numerator, denominator = float(figures[top] or 0), float(figures[bottom] or 0)
+                if denominator <= 0:
+                    continue  # nothing to divide: a gap in the chart, not a zero
+                yield Cell.guarded(code, keys[scope], "", from_dayn(start), numerator,
+                                   denominator, definition.scale * numerator / denominator,
+                                   int(row["workers"]))
+        elif code == "waiting_list_size":
+            for row in _rows(con, q.WAITING_SIZE):
+                yield _waiting_cell(definition, row, "waiting", None, keys, base, act_codes)
+        elif code == "median_wait_days":
+            sql = q.WAIT_MEDIAN.format(period=period.format(col="w.served"))
+            for row in _rows(con, sql):
+                yield _waiting_cell(definition, row, "median_wait", "served", keys, base,
+                                    act_codes)
+
+
+def _waiting_cell(definition: Definition, row: Mapping[str, Any], value_column: str,
+                  count_column: str | None, keys: Sequence[str],
+                  base: Mapping[tuple[int, int], Mapping[str, Any]],
+                  act_codes: Mapping[int, str]) -> Cell:
+    """A waiting-list figure is about clients, but it is shown with the team's other
+    figures, so it is held to the same k >= 5 rule: the workers of the scope's visits
+    in that period."""
+    scope, start = int(row["scope_id"]), int(row["period"])
+    workers = base.get((scope, start), {}).get("workers", 0)
+    need = "" if int(row["need"]) == ALL_NEEDS else act_codes.get(int(row["need"]), "")
+    value = float(row[value_column])
+    return Cell.guarded(definition.code, keys[scope], need, from_dayn(start),
+                        float(row[count_column]) if count_column else value, None, value,
+                        int(workers or 0))
+
+
+def refresh(session: Session, establishment_id: int, *, since: date | None = None,
+            engine: str = "database") -> Computation:
+    """Compute and store: what the nightly command and a stale dashboard call."""
+    computation = compute_establishment(session, establishment_id, since=since, engine=engine)
+    started = time.perf_counter()
+    store(session, computation, since=since)
+    computation.seconds["store"] = time.perf_counter() - started
+    return computation

@@ -1,0 +1,201 @@
+"""An indicator's figures over time for one scope, whatever their source.
+
+Computed figures come from the stored values (already guarded); hand-entered ones from
+:class:`~balise.indicators.models.HandEntry`, guarded here with the number of active
+workers of the team (or establishment) they describe; survey figures from the function
+the survey capability registers in :data:`SOURCES` (a named hook, not a framework).
+
+A record the committee switched off (grid/collection.py) makes its indicators say "not
+collected since decision …" from the day of that decision on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from balise.core import clock
+from balise.core.privacy import guard_count
+from balise.grid import collection
+from balise.grid.models import CollectionSetting
+from balise.indicators.definitions import Definition, period_end
+from balise.indicators.models import HandEntry, IndicatorValue
+from balise.territory.models import Worker
+
+
+@dataclass(frozen=True)
+class Point:
+    period_start: date
+    value: float | None  # None: suppressed (fewer than 5 workers behind it)
+    numerator: float | None = None
+    denominator: float | None = None
+    workers: int = 0
+    source_note: str = ""
+
+
+@dataclass(frozen=True)
+class NotCollectedSince:
+    """A record an indicator needs is switched off by a committee decision."""
+
+    key: str
+    decision_ref: str | None
+    since: date | None
+
+    def message(self) -> str:
+        return collection.NotCollected(self.key, self.decision_ref).message()
+
+
+SeriesSource = Callable[[Session, Definition, int, str, str], list[Point]]
+# source -> function(session, definition, establishment_id, scope, need); the survey
+# capability adds "survey" here when it is imported.
+SOURCES: dict[str, SeriesSource] = {}
+
+
+def team_of(scope: str) -> int | None:
+    return int(scope.split(":", 1)[1]) if scope.startswith("team:") else None
+
+
+def teams_of(scope: str) -> tuple[int, ...]:
+    if scope.startswith("team:"):
+        return (int(scope[5:]),)
+    if scope.startswith("teams:"):
+        return tuple(int(t) for t in scope[6:].split(","))
+    return ()
+
+
+def complete(points: list[Point], period: str, today: date | None = None) -> list[Point]:
+    """The periods already over: a week still running would read as a fall."""
+    today = today or clock.today()
+    return [p for p in points if period_end(p.period_start, period) < today]
+
+
+def computed_values(session: Session, establishment_id: int,
+                    scope: str) -> dict[tuple[str, str], list[Point]]:
+    """Every stored figure of a scope, by (indicator, need), in period order."""
+    found: dict[tuple[str, str], list[Point]] = defaultdict(list)
+    rows = session.execute(
+        select(IndicatorValue.indicator_code, IndicatorValue.need, IndicatorValue.period_start,
+               IndicatorValue.value, IndicatorValue.numerator, IndicatorValue.denominator,
+               IndicatorValue.workers)
+        .where(IndicatorValue.establishment_id == establishment_id,
+               IndicatorValue.scope == scope)
+        .order_by(IndicatorValue.period_start))
+    for code, need, start, value, numerator, denominator, workers in rows:
+        found[(code, need)].append(Point(start, value, numerator, denominator, workers))
+    return found
+
+
+def hand_entered(session: Session, definition: Definition, establishment_id: int,
+                 scope: str) -> list[Point]:
+    """Typed or imported figures; a project over several teams reads the
+    establishment's (rates of different teams cannot simply be added)."""
+    team = team_of(scope)
+    workers = _active_workers(session, establishment_id, team)
+    rows = session.scalars(
+        select(HandEntry).where(HandEntry.indicator_code == definition.code,
+                                HandEntry.establishment_id == establishment_id,
+                                HandEntry.team_id.is_(None) if team is None
+                                else HandEntry.team_id == team)
+        .order_by(HandEntry.period_start))
+    points = []
+    for row in rows:
+        figure = guard_count(row.value, workers)
+        points.append(Point(row.period_start, figure.value, workers=workers,
+                            source_note=row.source_note))
+    return points
+
+
+def _active_workers(session: Session, establishment_id: int, team: int | None) -> int:
+    query = select(func.count(Worker.id)).where(Worker.establishment_id == establishment_id,
+                                                Worker.active.is_(True))
+    if team is not None:
+        query = query.where(Worker.team_id == team)
+    return int(session.scalar(query) or 0)
+
+
+def series(session: Session, definition: Definition, establishment_id: int, scope: str,
+           need: str = "", computed: dict[tuple[str, str], list[Point]] | None = None,
+           ) -> list[Point]:
+    """Complete periods of one indicator for one scope."""
+    if definition.source == "computed":
+        values = computed if computed is not None else computed_values(
+            session, establishment_id, scope)
+        points = values.get((definition.code, need), [])
+    elif definition.source == "manual":
+        points = hand_entered(session, definition, establishment_id, scope)
+    elif definition.source in SOURCES:
+        points = SOURCES[definition.source](session, definition, establishment_id, scope, need)
+    else:
+        points = []
+    return complete(points, definition.period)
+
+
+def not_collected(session: Session, establishment_id: int, scope: str,
+                  definition: Definition) -> NotCollectedSince | None:
+    """The first record this indicator needs that is switched off for the scope."""
+    if not definition.needs:
+        return None
+    for team in teams_of(scope) or (None,):
+        settings = collection.effective(session, establishment_id, team)
+        for key in definition.needs:
+            setting = settings[key]
+            if not setting.enabled:
+                since = session.scalar(
+                    select(func.max(CollectionSetting.set_at))
+                    .where(CollectionSetting.establishment_id == establishment_id,
+                           CollectionSetting.key == key,
+                           CollectionSetting.decision_ref == setting.decision_ref))
+                return NotCollectedSince(key, setting.decision_ref,
+                                         since.date() if since else None)
+    return None
+
+
+def records(session: Session, establishment_id: int, cells: list[Any],
+            team_codes: dict[int, str], known: dict[str, Definition]) -> list[dict[str, Any]]:
+    """Computed cells and hand entries as plain records for ``balise indicators compute
+    --json``: a suppressed cell says so, a switched-off record says since which decision."""
+    out: list[dict[str, Any]] = []
+    notes: dict[tuple[str, str], NotCollectedSince | None] = {}
+    for cell in cells:
+        definition = known[cell.code]
+        key = (cell.scope, cell.code)
+        if key not in notes:
+            notes[key] = not_collected(session, establishment_id, cell.scope, definition)
+        off = notes[key]
+        status, note = ("suppressed", "") if cell.value.suppressed else ("ok", "")
+        value = cell.value.value
+        if off is not None and (off.since is None or cell.period_start >= off.since):
+            status, note, value = "not_collected", off.message(), None
+        out.append(_record(cell.code, definition, cell.scope, team_codes, cell.need,
+                           cell.period_start, value, status, note, cell.value.workers,
+                           cell.numerator if value is not None else None,
+                           cell.denominator if value is not None else None))
+    for definition in known.values():
+        if definition.source != "manual":
+            continue
+        scopes = ["establishment", *(f"team:{t}" for t in team_codes)]
+        for scope in scopes:
+            for point in hand_entered(session, definition, establishment_id, scope):
+                out.append(_record(definition.code, definition, scope, team_codes, "",
+                                   point.period_start, point.value,
+                                   "ok" if point.value is not None else "suppressed",
+                                   point.source_note, point.workers, None, None))
+    return out
+
+
+def _record(code: str, definition: Definition, scope: str, team_codes: dict[int, str],
+            need: str, start: date, value: float | None, status: str, note: str, workers: int,
+            numerator: float | None, denominator: float | None) -> dict[str, Any]:
+    team = team_of(scope)
+    return {"indicator": code, "source": definition.source, "scope": scope.split(":")[0],
+            "team": team_codes.get(team) if team is not None else None,
+            "teams": [team_codes.get(t, str(t)) for t in teams_of(scope)], "need": need,
+            "period": definition.period, "period_start": start.isoformat(), "value": value,
+            "unit": definition.unit, "numerator": numerator, "denominator": denominator,
+            "workers": workers, "status": status, "note": note}

@@ -50,12 +50,18 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
         live_server: str, chromium: Browser, cast: Cast, session: Session,
         factory: sessionmaker[Session]) -> None:
     visits = _visits(session, cast)
-    context = chromium.new_context(locale="fr-CA", service_workers="allow")
+    context = chromium.new_context(locale="fr-CA", service_workers="allow",
+                                   viewport={"width": 360, "height": 740}, has_touch=True)
     page = context.new_page()
     _open_field(page, live_server)
     first = page.locator(f"#visit-{visits[0].id}")
     expect(first).to_contain_text("U0000")
     expect(first).to_contain_text("référence 45 min")
+    # A 360 px phone: nothing scrolls sideways, every button is a 48 px target.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    heights = page.eval_on_selector_all(
+        "#field button:not([hidden])", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(h for h in heights if h > 0) >= 48
 
     context.set_offline(True)
     first.get_by_role("button", name="Terminer").click()

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from balise.accounts.service import SessionTimeouts, resume_session, viewer_of
 from balise.core.access import Role, Viewer
@@ -52,7 +53,9 @@ class Allow:
     async def __call__(
         self, request: Request, db: Session = Depends(db_session)
     ) -> Viewer | None:
-        viewer = self._resume(request, db)
+        # The session lookup reads the database: run it off the event loop, like the
+        # route's own (sync) work, so one slow query never stalls every request.
+        viewer = await run_in_threadpool(self._resume, request, db)
         request.state.viewer = viewer
         if request.method not in SAFE_METHODS:
             await check_csrf(request)

@@ -35,7 +35,13 @@ def _open_field(page: Page, base: str) -> None:
     page.wait_for_url(f"{base}/field")
     expect(page.locator("#field[data-ready='1']")).to_be_attached()
     # The service worker takes control of the page once it has kept the page and its files.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Polled from Python: wait_for_function would evaluate a string in the page, which the
+    # page's CSP (no 'unsafe-eval') rightly refuses.
+    for _ in range(300):
+        if page.evaluate("navigator.serviceWorker.controller !== null"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the service worker never took control of the page")
 
 
 def _stored(factory: sessionmaker[Session], visit_id: int) -> tuple[str, int]:

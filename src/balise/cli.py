@@ -351,7 +351,7 @@ def indicators_compute(
     establishment: Annotated[str | None, typer.Option(help="Establishment code (default: all)")] = None,
     since: Annotated[datetime | None, typer.Option(
         formats=["%Y-%m-%d"], help="Recompute only the periods from this day on.")] = None,
-    engine: Annotated[str, typer.Option(help="database (default) or arrays")] = "database",
+    engine: Annotated[str, typer.Option(help="arrays (default) or database")] = "arrays",
 ) -> None:
     """Compute and store every built-in indicator for every team and period."""
     import json

@@ -15,7 +15,7 @@ from html import escape
 from balise.core.i18n import gettext as _
 
 WIDTH, HEIGHT = 560, 210
-LEFT, RIGHT, TOP, BOTTOM = 52, 14, 14, 34
+LEFT, RIGHT, TOP, BOTTOM = 52, 14, 20, 30
 INK, MUTED, BASE_FILL = "#1f2933", "#7b8794", "#eef2f7"
 SIGNAL, TARGET, LIMIT = "#c2410c", "#15803d", "#9aa5b1"
 
@@ -91,8 +91,8 @@ def svg(data: ChartData, title: str, unit: str) -> str:
                      f'y2="{y(tick):.1f}" stroke="#e4e7eb" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
                      f'font-size="10" fill="{MUTED}">{_fmt(tick)}</text>')
-    parts.append(f'<text x="{LEFT - 6}" y="{HEIGHT - 4}" text-anchor="end" font-size="10" '
-                 f'fill="{MUTED}">{escape(unit)}</text>')
+    parts.append(f'<text x="{LEFT}" y="{TOP - 7}" font-size="10" fill="{MUTED}">'
+                 f'{escape(unit)}</text>')
     if data.lower is not None and data.upper is not None:
         parts.append(_polyline([(x(i), y(v)) for i, v in enumerate(data.lower)], LIMIT, 1, "2 3"))
         parts.append(_polyline([(x(i), y(v)) for i, v in enumerate(data.upper)], LIMIT, 1, "2 3"))
@@ -112,7 +112,9 @@ def svg(data: ChartData, title: str, unit: str) -> str:
                      f'fill="{SIGNAL if signal else INK}"><title>{escape(data.labels[i])}: '
                      f"{_fmt(v)}</title></circle>")
     for i in sorted({0, n // 2, n - 1}):
-        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 16}" text-anchor="middle" '
+        # The first and last labels lean inwards so that the edges do not cut them.
+        anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}" '
                      f'font-size="10" fill="{MUTED}">{escape(data.labels[i])}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -2,10 +2,10 @@
 
 Two stages (the SQL is in :mod:`balise.indicators.compute_sql`):
 
-1. the year's visits become one row per worker and day — in the database
-   (``engine="database"``, the default) or in DuckDB over columns pulled once into
-   arrays (``engine="arrays"``, kept as the measured alternative; see
-   ``bench/indicators.py`` and ``docs/indicators.md``);
+1. the year's visits become one row per worker and day — in DuckDB over the columns
+   pulled once into numpy arrays (``engine="arrays"``, the default), or in SQL inside
+   the database (``engine="database"``, the measured alternative: slower on SQLite and
+   on PostgreSQL alike; see ``bench/indicators.py`` and ``docs/indicators.md``);
 2. DuckDB groups those rows by scope and period, adds the waiting list, and every
    figure goes through :func:`balise.core.privacy.guard_count` with the number of
    distinct workers behind its cell before anything else sees it.
@@ -37,7 +37,9 @@ from balise.indicators.definitions import Definition, period_start
 from balise.indicators.models import IndicatorValue
 from balise.territory.models import Team, Worker, WorkerShift
 
-ENGINES = ("database", "arrays")
+ENGINES = ("arrays", "database")
+# Measured faster on both databases, for a year and for a window (bench/indicators.py).
+DEFAULT_ENGINE = "arrays"
 EPOCH = date(1970, 1, 1)
 ALL_NEEDS = -1
 
@@ -106,7 +108,7 @@ def scopes_of(session: Session, establishment_id: int) -> dict[str, tuple[int, .
 
 
 def compute_establishment(session: Session, establishment_id: int, *, since: date | None = None,
-                          engine: str = "database",
+                          engine: str = DEFAULT_ENGINE,
                           definitions: Sequence[Definition] = COMPUTED) -> Computation:
     """Every computed indicator of the establishment, for every scope and period.
 
@@ -120,7 +122,7 @@ def compute_establishment(session: Session, establishment_id: int, *, since: dat
     thresholds = {k: period_start(since, k) if since else date(1900, 1, 1) for k in kinds}
     first = min(thresholds.values(), default=date(1900, 1, 1))
     params = {"establishment": establishment_id, "first": first}
-    lookups = _lookups(session, establishment_id)
+    lookups = _lookups(session)
     stage1 = (_worker_days_in_database if engine == "database" else _worker_days_in_arrays)
     days = stage1(session, params, lookups)
     result.worker_days = len(days["dayn"])
@@ -132,7 +134,7 @@ def compute_establishment(session: Session, establishment_id: int, *, since: dat
         for kind in kinds:
             chosen = [d for d in definitions if d.period == kind]
             result.cells.extend(
-                c for c in _cells_of_kind(con, kind, chosen, keys, days, lookups["act_codes"])
+                c for c in _cells_of_kind(con, kind, chosen, keys, days, lookups.act_codes)
                 if c.period_start >= thresholds[kind])
     result.seconds["total"] = time.perf_counter() - started
     result.seconds["periods"] = result.seconds["total"] - result.seconds["worker_days"]
@@ -164,9 +166,20 @@ def store(session: Session, computation: Computation, *, since: date | None = No
 # --- stage 1 ----------------------------------------------------------------------------
 
 
-def _lookups(session: Session, establishment_id: int) -> dict[str, Any]:
-    """Small tables both engines need: reference-time eras, scopes of practice."""
-    eras: list[tuple[int, int, int, int]] = []
+@dataclass(frozen=True)
+class Lookups:
+    """Small tables both engines need, read once: reference-time eras (act, first day,
+    day after the last, minutes), scopes of practice (act, profession), the acts that
+    declare one, and act codes for the needs of the waiting list."""
+
+    eras: list[tuple[object, ...]]
+    allowed: list[tuple[object, ...]]
+    scoped: list[tuple[object, ...]]
+    act_codes: dict[int, str]
+
+
+def _lookups(session: Session) -> Lookups:
+    eras: list[tuple[object, ...]] = []
     by_act: dict[int, list[tuple[date, int]]] = {}
     for act_id, valid_from, minutes in session.execute(
             select(ReferenceTime.act_id, ReferenceTime.valid_from, ReferenceTime.minutes)
@@ -176,16 +189,17 @@ def _lookups(session: Session, establishment_id: int) -> dict[str, Any]:
         for i, (valid_from, minutes) in enumerate(versions):
             end = dayn(versions[i + 1][0]) if i + 1 < len(versions) else q.OPEN_END
             eras.append((act_id, dayn(valid_from), end, minutes))
-    allowed: list[tuple[int, str]] = []
-    scoped: list[tuple[int]] = []
+    allowed: list[tuple[object, ...]] = []
+    scoped: list[tuple[object, ...]] = []
     act_codes: dict[int, str] = {}
     for act_id, code, professions in session.execute(select(Act.id, Act.code, Act.professions)):
         act_codes[act_id] = code
         if professions:
             scoped.append((act_id,))
             allowed.extend((act_id, p) for p in professions)
-    return {"eras": eras or [q.DUMMY_ROWS["eras"]], "allowed": allowed or [q.DUMMY_ROWS["allowed"]],
-            "scoped": scoped or [q.DUMMY_ROWS["scoped"]], "act_codes": act_codes}
+    # VALUES cannot be empty: a row that matches nothing stands in.
+    return Lookups(eras or [q.DUMMY_ROWS["eras"]], allowed or [q.DUMMY_ROWS["allowed"]],
+                   scoped or [q.DUMMY_ROWS["scoped"]], act_codes)
 
 
 def _bind(name: str, rows: Sequence[Sequence[object]]) -> dict[str, object]:
@@ -199,19 +213,19 @@ def _as_columns(rows: Sequence[Sequence[Any]], names: Sequence[str]) -> Columns:
 
 
 def _worker_days_in_database(session: Session, params: dict[str, Any],
-                             lookups: dict[str, Any]) -> Columns:
+                             lookups: Lookups) -> Columns:
     dialect = session.get_bind().dialect.name
-    sql = q.worker_days_in_database(dialect, len(lookups["eras"]), len(lookups["allowed"]),
-                                    len(lookups["scoped"]))
-    bound = {**params, **_bind("eras", lookups["eras"]), **_bind("allowed", lookups["allowed"]),
-             **_bind("scoped", lookups["scoped"])}
+    sql = q.worker_days_in_database(dialect, len(lookups.eras), len(lookups.allowed),
+                                    len(lookups.scoped))
+    bound = {**params, **_bind("eras", lookups.eras), **_bind("allowed", lookups.allowed),
+             **_bind("scoped", lookups.scoped)}
     for setting in q.SESSION_SETTINGS.get(dialect, ()):
         session.execute(text(setting))
     return fetch_columns(session, sql, bound, q.WORKER_DAY_COLUMNS)
 
 
 def _worker_days_in_arrays(session: Session, params: dict[str, Any],
-                           lookups: dict[str, Any]) -> Columns:
+                           lookups: Lookups) -> Columns:
     """The alternative: pull the visit columns once, let DuckDB do stage 1 too."""
     dialect = session.get_bind().dialect.name
 
@@ -221,7 +235,7 @@ def _worker_days_in_arrays(session: Session, params: dict[str, Any],
     professions: dict[str, int] = {}
     workers = session.execute(text(q.WORKERS_SELECT), params).all()
     worker_rows = [(w, professions.setdefault(p, len(professions))) for w, p in workers]
-    allowed = [(a, professions.setdefault(p, len(professions))) for a, p in lookups["allowed"]]
+    allowed = [(a, professions.setdefault(str(p), len(professions))) for a, p in lookups.allowed]
     tables: dict[str, Columns] = {
         "visits": pull(q.visits_select(dialect),
                        ("id", "team_id", "worker_id", "client_id", "dayn", "minutes",
@@ -230,9 +244,9 @@ def _worker_days_in_arrays(session: Session, params: dict[str, Any],
         "clinical": pull(q.clinical_select(), ("visit_id",)),
         "client_usual": pull(q.CLIENTS_SELECT, ("id", "usual_worker_id")),
         "worker_profession": _as_columns(worker_rows, ("id", "profession")),
-        "eras": _as_columns(lookups["eras"], ("act_id", "valid_from", "valid_to", "minutes")),
+        "eras": _as_columns(lookups.eras, ("act_id", "valid_from", "valid_to", "minutes")),
         "allowed": _as_columns(allowed, ("act_id", "profession")),
-        "scoped": _as_columns(lookups["scoped"], ("act_id",)),
+        "scoped": _as_columns(lookups.scoped, ("act_id",)),
     }
     with duckdb.connect() as con:
         for name, columns in tables.items():
@@ -351,7 +365,7 @@ def _waiting_cell(definition: Definition, row: Mapping[str, Any], value_column: 
 
 
 def refresh(session: Session, establishment_id: int, *, since: date | None = None,
-            engine: str = "database") -> Computation:
+            engine: str = DEFAULT_ENGINE) -> Computation:
     """Compute and store: what the nightly command and a stale dashboard call."""
     computation = compute_establishment(session, establishment_id, since=since, engine=engine)
     started = time.perf_counter()

@@ -120,13 +120,20 @@ class Dashboard:
         return [p for pair in self.pairs for p in (pair.volume, *pair.balancing)] + self.others
 
 
+# A stale dashboard recomputes only the recent weeks (late realizations land there);
+# the whole history is recomputed by ``balise indicators compute`` (docs/indicators.md).
+STALE_WINDOW = timedelta(weeks=5)
+
+
 def ensure_values(session: Session, establishment_id: int, scope: str) -> datetime | None:
-    """Stored figures of the scope, computed first if there are none from today."""
+    """Stored figures of the scope: computed first if there are none, the recent weeks
+    recomputed if none are from today."""
     latest = _latest(session, establishment_id, scope)
     if latest is None or latest.date() < clock.today():
+        since = clock.today() - STALE_WINDOW if latest is not None else None
         try:
             with session.begin_nested():
-                refresh(session, establishment_id)
+                refresh(session, establishment_id, since=since)
         except IntegrityError:
             pass  # another request stored the same figures a moment ago; read theirs
         latest = _latest(session, establishment_id, scope)

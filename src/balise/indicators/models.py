@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from balise.core.db import Base
+from balise.grid.models import Visit
 
 
 class IndicatorDefinition(Base):
@@ -108,3 +109,8 @@ class IndicatorValue(Base):
     value: Mapped[float | None] = mapped_column(Float)
     workers: Mapped[int]
     computed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# The indicator engine reads a window of days of one establishment's visits (a nightly
+# refresh of the last weeks); without this index every refresh reads the whole history.
+VISIT_WINDOW_INDEX = Index("ix_visit_establishment_id_day", Visit.establishment_id, Visit.day)

@@ -24,6 +24,7 @@ from balise.core import clock
 from balise.core.privacy import guard_count
 from balise.grid import collection
 from balise.grid.models import CollectionSetting
+from balise.indicators.compute import Cell
 from balise.indicators.definitions import Definition, period_end
 from balise.indicators.models import HandEntry, IndicatorValue
 from balise.territory.models import Worker
@@ -156,7 +157,7 @@ def not_collected(session: Session, establishment_id: int, scope: str,
     return None
 
 
-def records(session: Session, establishment_id: int, cells: list[Any],
+def records(session: Session, establishment_id: int, cells: list[Cell],
             team_codes: dict[int, str], known: dict[str, Definition]) -> list[dict[str, Any]]:
     """Computed cells and hand entries as plain records for ``balise indicators compute
     --json``: a suppressed cell says so, a switched-off record says since which decision."""

@@ -112,9 +112,13 @@ def upgrade() -> None:
     with op.batch_alter_table("indicator_value", schema=None) as batch_op:
         batch_op.create_index("ix_indicator_value_scope", ["establishment_id", "scope"],
                               unique=False)
+    # The indicator engine refreshes a window of days; see indicators/models.py.
+    op.create_index("ix_visit_establishment_id_day", "visit", ["establishment_id", "day"],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_visit_establishment_id_day", table_name="visit")
     with op.batch_alter_table("indicator_value", schema=None) as batch_op:
         batch_op.drop_index("ix_indicator_value_scope")
     op.drop_table("indicator_value")

@@ -96,3 +96,17 @@ def test_a_member_starts_a_project_in_its_first_phase(browser: Browser, board: B
     status, text = _post(browser("employer"), page, f"{page}/projects",
                          title="Continuité des soins", objectives="Garder la même personne")
     assert status == 200 and "Continuité des soins" in text and "phase en cours" in text
+
+
+def test_project_page_lists_its_documents_and_contracts(browser: Browser, board: Board,
+                                                        session: Session) -> None:
+    from balise.committee.documents import share_document
+    from balise.committee.service import create_project
+
+    project = create_project(session, board.committee, title="Bains", objectives="Attente")
+    document = share_document(session, board.committee, board.union, filename="diag.txt",
+                              declared_type="text/plain", data=b"Diagnostic des bains\n")
+    document.project_id = project.id
+    session.commit()
+    text = unescape(browser("union").get(f"/projects/{project.id}").text)
+    assert "diag.txt" in text and "Aucun contrat pour ce projet" in text

@@ -7,10 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from balise.committee import queries
-from balise.committee.models import PHASES, PROPOSAL_KINDS, SIDES, STANCES, CommitteeMember
+from balise.committee.models import (
+    PHASES,
+    PROPOSAL_KINDS,
+    SIDES,
+    STANCES,
+    CommitteeMember,
+    Contract,
+    Document,
+)
 from balise.committee.records import records_context
 from balise.committee.service import (
     amend_proposal,
@@ -183,6 +192,10 @@ def project_page(request: Request, project_id: int, viewer: Member, db: Db) -> R
         "decisions": [d for d in queries.decisions(db, committee) if d.project_id == project.id],
         "proposals": [(p, queries.count_of(committee, p))
                       for p in queries.proposals(db, committee) if p.project_id == project.id],
+        "documents": db.scalars(select(Document).where(Document.project_id == project.id)
+                                .order_by(Document.uploaded_at)).all(),
+        "contracts": db.scalars(select(Contract).where(Contract.project_id == project.id)
+                                .order_by(Contract.signed_on)).all(),
     })
 
 

@@ -32,7 +32,8 @@ def _open_field(page: Page, base: str) -> None:
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")
-    page.wait_for_url(f"{base}/field")
+    # Generous: the first login on a loaded CI machine hashes a password and starts the app.
+    page.wait_for_url(f"{base}/field", timeout=120_000)
     expect(page.locator("#field[data-ready='1']")).to_be_attached()
     # The service worker takes control of the page once it has kept the page and its files.
     # Polled from Python: wait_for_function would evaluate a string in the page, which the

@@ -34,7 +34,7 @@ def _solve_and_judge(instance_path: Path, seconds: float, tmp_path: Path) -> tup
     return ours.total, verdict
 
 
-@pytest.mark.parametrize("name", ["instance-000", "instance-003", "instance-009"])
+@pytest.mark.parametrize("name", ["instance-000", "instance-003", "instance-004", "instance-009"])
 def test_a_small_generated_instance_gets_a_valid_plan(name: str, tmp_path: Path) -> None:
     _, verdict = _solve_and_judge(UHHC / "generated-small" / f"{name}.json", 2.0, tmp_path)
     assert verdict.accepted, verdict.failures

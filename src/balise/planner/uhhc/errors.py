@@ -47,7 +47,6 @@ REASONS: dict[str, str] = {
     "no_duration": lazy("no duration here and no default_duration for the service {id}."),
     "lunch_spec_missing": lazy("a caregiver takes a lunch break but the instance has no lunch_breaks."),
     "depot_entries": lazy("depot entries in a route are not supported; list patient visits only."),
-    "duplicate_route": lazy("the caregiver {id} has two routes."),
 }
 
 

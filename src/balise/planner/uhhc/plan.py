@@ -29,7 +29,8 @@ def plan_uhhc_file(
     result = evaluate(instance, solution)
     seconds = time.perf_counter() - started
     if out_path is not None:
-        write_solution(solution, out_path, result.total, result.weighted)
+        write_solution(solution, out_path, result.total, result.weighted,
+                       len(result.violations))
     return {
         "instance": instance.name,
         "total": result.total,

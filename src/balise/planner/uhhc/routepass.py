@@ -57,6 +57,7 @@ class Route:
         "ls",
         "ret",
         "seq",
+        "skip",
         "st",
         "td",
         "tmax",
@@ -78,6 +79,7 @@ class Route:
         self.tv: list[float] = []  # travel into the position
         self.lg = NO_LUNCH  # lunch gap: before position lg (lg == len: after the last task)
         self.lprev = False  # lunch at the previous task's address rather than the next one's
+        self.skip = False  # no lunch on this route: the search found it costs more than it saves
         self.ls = self.le = self.la = 0.0  # lunch start, end, arrival
         self.travel = self.tsum = self.tmax = self.wsum = self.dsum = self.asg = 0.0
         self.ret = self.extra = self.idle = self.cost = 0.0
@@ -86,12 +88,13 @@ class Route:
         return (self.seq[:], self.st[:], self.en[:], self.ar[:], self.td[:], self.wt[:],
                 self.tv[:], self.lg, self.lprev, self.ls, self.le, self.la, self.travel,
                 self.tsum, self.tmax, self.wsum, self.dsum, self.asg, self.ret, self.extra,
-                self.idle, self.cost)
+                self.idle, self.cost, self.skip)
 
     def restore(self, saved: tuple[object, ...]) -> None:
         (self.seq, self.st, self.en, self.ar, self.td, self.wt, self.tv, self.lg, self.lprev,
          self.ls, self.le, self.la, self.travel, self.tsum, self.tmax, self.wsum, self.dsum,
-         self.asg, self.ret, self.extra, self.idle, self.cost) = saved  # type: ignore[assignment]
+         self.asg, self.ret, self.extra, self.idle, self.cost,
+         self.skip) = saved  # type: ignore[assignment]
 
     def put(self, t: int, k: int, m: Model) -> None:
         self.seq.insert(k, t)
@@ -140,7 +143,7 @@ def route_pass(plan: Plan, route: Route, k0: int, dirty: int, work: dict[int, li
     if route.lg >= k0:
         route.lg = NO_LUNCH
     lunch_open, lunch_dur, deadline = m.lunch_open, m.lunch_dur, m.lunch_deadline
-    lunch_todo = m.cg_lunch[c] and route.lg == NO_LUNCH
+    lunch_todo = m.cg_lunch[c] and route.lg == NO_LUNCH and not route.skip
     end_side, ceiling = m.end_side, plan.ceiling
     prev_end = en[k0 - 1] if k0 > 0 else start0
     prev_loc = loc[seq[k0 - 1]] if k0 > 0 else depot

@@ -60,7 +60,26 @@ class Plan:
         return route.st[route.seq.index(t)]
 
     def sequences(self) -> list[list[int]]:
-        return [route.seq[:] for route in self.routes]
+        """The routes' task orders; a lunch skipped by choice is marked by a final -1."""
+        return [[*route.seq, -1] if route.skip else route.seq[:] for route in self.routes]
+
+    def try_skip_lunch(self, r: int) -> bool:
+        """Flip whether route r takes its lunch; keep the flip if the objective improves."""
+        if not self.m.cg_lunch[r] or not self.routes[r].seq:
+            return False
+        before = self.objective()
+        self._saved = {}
+        self._trial_tasks, self._trial_patients = [], []
+        self._trial_local, self._trial_left_out = self.local, self.left_out
+        self._save(r)
+        route = self.routes[r]
+        route.skip = not route.skip
+        ok = self._propagate({r: [0, len(route.seq)]}, 4)
+        if ok and self.objective() < before - 1e-9:
+            self._saved = None
+            return True
+        self._rollback()
+        return False
 
     # ----------------------------------------------------------------- changes
     def decode(self) -> bool:
@@ -73,6 +92,8 @@ class Plan:
         m = self.m
         self.route_of = [-1] * m.n_tasks
         for route, seq in zip(self.routes, sequences, strict=True):
+            route.skip = bool(seq) and seq[-1] == -1
+            seq = seq[:-1] if route.skip else seq
             route.reset(seq, m)
             for t in seq:
                 self.route_of[t] = route.c

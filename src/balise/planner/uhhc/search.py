@@ -5,7 +5,10 @@ Build a plan by regret insertion, then repeat until the time is up: remove some 
 sometimes with noise), and keep the result by record-to-record travel — accepted if
 within a shrinking margin of the best so far (Dueck 1993), a rule that needs no scale
 for the objective. Operators that find new best plans, improvements or accepted moves
-earn weight. One thread, one random generator: the same seed gives the same search.
+earn weight. Lunch is placed greedily by the route pass; a sweep now and then tries
+skipping it where a missed lunch costs less than the lateness it causes. One thread,
+one random generator; the search stops on the clock, so runs differ by how many
+iterations fit in the time.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ def solve_uhhc(instance: Instance, time_limit_s: float, seed: int = 0,
     w_idle, model.w_idle = model.w_idle, 0.0
     inserter.repair(patients, "early" if big else "regret", deadline=deadline)
     model.w_idle = w_idle
+    lunch_routes = [r for r in range(len(plan.routes)) if model.cg_lunch[r]]
+    _lunch_sweep(plan, lunch_routes)
     log = log if log is not None else SearchLog()
     log.initial = plan.objective()
     best, best_value = plan.sequences(), plan.objective()
@@ -89,7 +94,12 @@ def solve_uhhc(instance: Instance, time_limit_s: float, seed: int = 0,
             model.w_idle = 0.0
         inserter.repair(pending, how, noise, deadline=deadline)
         model.w_idle = w_idle
+        if lunch_routes:
+            _lunch_sweep(plan, rng.sample(lunch_routes, min(2, len(lunch_routes))))
         value = plan.objective()
+        if value < best_value - 1e-9 and lunch_routes:
+            _lunch_sweep(plan, lunch_routes)
+            value = plan.objective()
         progress = (time.perf_counter() - begun) / max(1e-9, deadline - begun)
         margin = START_MARGIN * max(0.0, 1.0 - progress)
         score = 0.0
@@ -118,6 +128,13 @@ def solve_uhhc(instance: Instance, time_limit_s: float, seed: int = 0,
     log.weights = {name: w for (name, _), w in zip(OPERATORS, destroy_w, strict=True)}
     log.seconds = time.perf_counter() - started
     return polish(plan, to_solution(plan))
+
+
+def _lunch_sweep(plan: Plan, routes: list[int]) -> None:
+    """Skip or restore lunch on each route when that pays: a lunch placed greedily can make
+    later visits late, and a missed lunch is sometimes the cheaper cost."""
+    for r in routes:
+        plan.try_skip_lunch(r)
 
 
 def _adapt(weights: list[float], scores: list[float], uses: list[int]) -> None:

@@ -107,6 +107,7 @@ def solution_to_json(
     solution: Solution,
     total: float | None = None,
     weighted: Mapping[str, float] | None = None,
+    violations: int = 0,
 ) -> dict[str, Any]:
     """The solution in the published format, with its cost when it is known.
 
@@ -138,7 +139,7 @@ def solution_to_json(
     if solution.instance:
         out["instance"] = solution.instance
     if total is not None:
-        out["cost"] = {"objective": total, "violations": 0}
+        out["cost"] = {"objective": total, "violations": violations}
     out["cost_components"] = components
     out["global_ordering"] = sorted(firsts, key=lambda p: (firsts[p], p))
     out["routes"] = routes
@@ -150,8 +151,9 @@ def write_solution(
     path: str | Path,
     total: float | None = None,
     weighted: Mapping[str, float] | None = None,
+    violations: int = 0,
 ) -> None:
-    data = solution_to_json(solution, total, weighted)
+    data = solution_to_json(solution, total, weighted, violations)
     try:
         Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:

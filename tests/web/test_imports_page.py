@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from balise.grid.models import Visit
+from balise.grid.models import Act, Visit
 from balise.web import imports as imports_page
 from tests.factories import Cast, make_visit
 from tests.grid.io_samples import DAY, VISIT_ROWS, visits_file
@@ -138,3 +138,24 @@ def test_export_refuses_a_bad_format_period_or_size(browser: Browser,
     monkeypatch.setattr(imports_page, "MAX_EXPORT_ROWS", 3)
     too_many = client.get("/exports/workers")  # the cast has 11 workers
     assert too_many.status_code == 400 and "balise export" in too_many.text
+
+
+def test_the_shared_act_catalogue_is_imported_by_an_administrator_only(
+        browser: Browser, session: Session) -> None:
+    acts = b"code_acte;libelle_fr;libelle_en;titres_emploi\nZZNEW;Acte nouveau;New act;auxiliaire\n"
+    analyst = browser("analyst")
+    assert 'value="acts"' not in analyst.get("/imports").text
+    status, text = _upload(analyst, acts, kind="acts", name="actes.csv")
+    assert status == 403
+    assert "seul un administrateur peut l&#39;importer" in text
+    assert "ZZNEW" not in _act_codes(session)
+    status, text = _upload(browser("admin"), acts, kind="acts", name="actes.csv")
+    assert status == 200, text
+    assert "ZZNEW" in _act_codes(session)
+
+
+def _act_codes(session: Session) -> set[str]:
+    session.expire_all()
+    codes = set(session.scalars(select(Act.code)))
+    session.rollback()
+    return codes

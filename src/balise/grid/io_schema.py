@@ -55,6 +55,8 @@ IMPORT_MESSAGES: dict[str, str] = {
     "file_too_large": lazy("The file is larger than {mb} MB; split it into smaller files."),
     "no_file": lazy("Choose a file to import."),
     "unknown_kind": lazy("Choose what the file holds: {kinds}."),
+    "acts_admin_only": lazy("The catalogue of acts is shared by every establishment: only an "
+                            "administrator imports it."),
     "text_too_long": lazy("At most {n} characters."),
     "not_a_decimal": lazy("Enter a number such as 46.812."),
     "not_a_boolean": lazy("Enter oui or non (yes or no)."),

@@ -52,10 +52,16 @@ async def upload_guard(request: Request) -> AsyncIterator[None]:
         await request.close()
 
 
+def _importable(viewer: Viewer) -> dict[Kind, str]:
+    """The kinds this viewer may import: the shared act catalogue is for administrators."""
+    return {kind: label for kind, label in KIND_LABELS.items()
+            if kind is not Kind.ACTS or viewer.role == Role.ADMIN}
+
+
 def _page(request: Request, viewer: Viewer, status: int = 200, **context: Any) -> Response:
     today = clock.today()
     return render(request, "grid/imports.html", {
-        "kinds": KIND_LABELS, "schemas": SCHEMAS, "type_labels": TYPE_LABELS,
+        "kinds": KIND_LABELS, "importable": _importable(viewer), "schemas": SCHEMAS, "type_labels": TYPE_LABELS,
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "max_errors": MAX_ERRORS_SHOWN,
         "can_export": viewer.role == Role.ANALYST,
         "period": (today - timedelta(days=DEFAULT_DAYS - 1), today), **context,
@@ -88,6 +94,9 @@ async def import_upload(
         return _page(request, viewer, 400, dry_run=dry_run, error=FileRefused(
             "unknown_kind", kinds=", ".join(kind.value for kind in Kind)))
     kind = Kind(str(chosen))
+    if kind not in _importable(viewer):
+        return _page(request, viewer, 403, dry_run=dry_run,
+                     error=FileRefused("acts_admin_only"))
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         return _page(request, viewer, 413, chosen=kind, dry_run=dry_run, error=FileRefused(

@@ -6,7 +6,8 @@ SHARED ?= $(firstword $(wildcard ../shared /work/shared))
 PYTEST := BALISE_SHARED_DIR=$(SHARED) $(VENV)/bin/pytest -n 2 -p no:cacheprovider
 
 .PHONY: install demo test test-sqlite test-postgresql lint bench bench-demo bench-planner \
-	bench-hhc bench-evidence bench-indicators bench-journal bench-sync-faults bench-sync-load
+	bench-hhc bench-evidence bench-indicators bench-journal bench-sync-faults bench-sync-load \
+	bench-faults bench-planner-scale bench-week-plan fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,13 +39,17 @@ lint: install
 	$(VENV)/bin/mypy
 
 # Benchmarks print a table and write bench/results/*.json; none of them is a test.
-bench: bench-demo bench-evidence bench-indicators bench-journal bench-sync-faults bench-planner
+bench: bench-demo bench-evidence bench-indicators bench-week-plan bench-journal bench-faults \
+	bench-sync-load bench-planner bench-planner-scale
 
 bench-demo: install
 	$(PY) bench/demo_generation.py
 
 bench-planner: install
 	$(PY) bench/planner_solomon.py --time-limit 30
+
+bench-planner-scale: install
+	$(PY) bench/planner_scale.py
 
 bench-hhc: install
 	$(PY) bench/hhc.py --time-limit 60
@@ -55,11 +60,22 @@ bench-evidence: install
 bench-indicators: install
 	$(PY) bench/indicators.py
 
+bench-week-plan: install
+	$(PY) bench/week_plan_page.py
+
+# schemathesis against the OpenAPI, every role, both engines: 0 server errors expected.
+fuzz: install
+	$(PY) bench/fuzz.py --max-examples $(or $(MAX_EXAMPLES),5)
+
 bench-journal: install
 	$(PY) bench/journal_verify.py
 
-bench-sync-faults: install
-	$(PY) bench/sync_faults.py
+# 200 devices x 50 records under SIGKILLs, PostgreSQL crashes, exits after COMMIT and a
+# lossy proxy, on both engines; exits 1 if any record is lost, duplicated or invented.
+bench-faults: install
+	$(PY) bench/faults.py
+
+bench-sync-faults: bench-faults
 
 bench-sync-load: install
 	$(PY) bench/sync_load.py

@@ -1,31 +1,27 @@
-"""Evidence for every act over millions of realized visits: NumPy against DuckDB.
+"""Evidence for every act over millions of realized visits, end to end from the database.
 
 Protocol
-    A synthetic establishment (``grid_evidence_data.py``: 1,000 workers, 84 teams,
-    30,000 clients, 20 acts, a quarter of visits with two or three acts) is written once
-    to SQLite under ``--dir`` and reused by later runs; with ``BALISE_DATABASE_URL``
-    naming a PostgreSQL database, the same rows go there too (only if its ``visit``
-    table is empty). Then, in one run:
+    Data: the establishment-year of ``bench_databases.py`` (5 million visits by default,
+    1,000 workers, 84 teams, 30,000 clients, 20 acts, a quarter of visits with two or
+    three acts), the same databases as ``indicators.py``, on SQLite and on a throwaway
+    PostgreSQL cluster. The visit summaries are built once (the bulk rows bypass the
+    session hooks that keep them at every write).
 
-    1. read: ``load_frame`` fetches the realized visits from each database into a
-       columnar frame (three plain queries, the DB-API cursor, NumPy arrays);
-    2. snapshot: that frame is written as ``.npz`` and read back;
-    3. evidence, NumPy (Balise's engine): ``evidence_for_acts`` over the frame, every
-       act, overall / Iso-SMAF groups / teams, guards included;
-    4. evidence, DuckDB (the alternative): the same figures in SQL over the same frame
-       (``grid_evidence_duckdb.py``), DuckDB using every core.
+    Measured, in the same run, on each database, from a fresh session each time:
 
-    Steps 3 and 4 run ``--repeat`` times each, alternating; the best and median wall
-    times are kept, with CPU time (all threads) beside them since other work on a
-    shared machine inflates wall time. The two engines' overall figures are compared.
-    ``--snapshot-only`` skips steps 1 and 2 (reusing the snapshot of an earlier run) and
-    writes ``grid_evidence_snapshot.json`` instead of ``grid_evidence.json``.
+    1. Balise (the summaries): ``evidence_for_acts`` for every act of the establishment,
+       overall / Iso-SMAF groups / teams, guards included, and its JSON dict — the cells
+       and workers read from the summary tables, then computed (``--repeat`` times,
+       median and best);
+    2. ``balise evidence --json`` as a new process (imports, connection, the same work,
+       JSON printed), ``--repeat`` times;
+    3. the alternative, from scratch: every realized visit read with ``load_frame`` (three
+       plain queries, NumPy columns), grouped and computed the same way (once: tens of
+       seconds); its JSON must equal Balise's exactly.
 
 Usage
-    .venv/bin/python bench/grid_evidence.py                      # 5 million visits
-    .venv/bin/python bench/grid_evidence.py --visits 200000      # a quick check
-    .venv/bin/python bench/grid_evidence.py --snapshot-only      # the engines only, again
-    BALISE_DATABASE_URL=postgresql+psycopg://user@host/db .venv/bin/python bench/grid_evidence.py
+    .venv/bin/python bench/grid_evidence.py                          # 5 M visits, both databases
+    .venv/bin/python bench/grid_evidence.py --visits 200000 --db sqlite
 """
 
 from __future__ import annotations
@@ -35,31 +31,28 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
 
-import grid_evidence_data as data
-import grid_evidence_duckdb as duck
+from bench_databases import WORKDIR, Postgres, ready, sqlite_url  # noqa: E402
 
-from balise.core.db import make_engine, session_factory
-from balise.grid.catalogue import act_catalogue, current_minutes
-from balise.grid.evidence_frame import VisitFrame, load_frame
-from balise.grid.evidence_queries import Evidence, evidence_for_acts
-from balise.grid.models import Visit
+from balise.core.db import make_engine, session_factory  # noqa: E402
+from balise.grid.evidence_frame import load_frame  # noqa: E402
+from balise.grid.evidence_queries import evidence_for_acts  # noqa: E402
+from balise.grid.evidence_report import evidence_dict  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "grid_evidence.json"
+RESULTS = ROOT / "bench" / "results" / "grid_evidence.json"
 console = Console()
 
 
@@ -69,151 +62,87 @@ def timed(step: Callable[[], Any]) -> tuple[Any, float, float]:
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def ensure_sqlite(path: Path, visits: int) -> None:
-    if path.exists():
-        return
-    console.print(f"building {visits:,} visits in {path} (once)…")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    data.build_sqlite(str(partial), visits, lambda n: console.print(f"  {n:,} visits"))
-    partial.rename(path)
-
-
-def ensure_postgresql(url: str, visits: int) -> None:
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"summaries_rebuild_seconds": ready(url)}
     engine = make_engine(url)
-    try:
-        from balise.core.migrate import upgrade
 
-        upgrade(engine)
+    def from_summaries() -> dict[str, Any]:
         with session_factory(engine)() as session:
-            present = session.scalar(select(func.count()).select_from(Visit)) or 0
-        if present == 0:
-            console.print(f"building {visits:,} visits in PostgreSQL (once)…")
-            data.build_postgresql(engine, visits, lambda n: console.print(f"  {n:,} visits"))
-        elif present != visits:
-            console.print(f"[yellow]PostgreSQL holds {present:,} visits; measuring those.[/]")
-    finally:
-        engine.dispose()
+            return evidence_dict(evidence_for_acts(session, [1]))
 
-
-def read_frame(url: str) -> tuple[VisitFrame, float, float]:
-    engine = make_engine(url)
-    try:
+    def from_visits() -> dict[str, Any]:
         with session_factory(engine)() as session:
-            return timed(lambda: load_frame(session, [1]))
-    finally:
-        engine.dispose()
+            frame = load_frame(session, [1])
+            return evidence_dict(evidence_for_acts(session, [1], frame=frame))
 
-
-def agreement(result: Evidence, other: dict[str, Any], act_index: dict[int, int]) -> float:
-    """Largest difference between the engines over each act's overall visits, quantiles,
-    interval bounds and share over the reference (0 when they agree)."""
-    rows = {(r[0], r[1], r[2]): r for r in other["figures"]}
-    bounds = {(b[0], b[1], b[2], b[3], b[4]): b[5] for b in other["bounds"]}
-    worst = 0.0
-    for act in result.acts:
-        index = act_index.get(act.entry.act.id)
-        figures = act.overall.value
-        if index is None or figures is None:
-            continue
-        row = rows[(index, -1, -1)]
-        worst = max(worst, abs(figures.visits - row[3]), abs((figures.share_above or 0) - row[6]))
-        for q, found, theirs in zip((0.5, 0.8, 0.9), figures.quantiles, row[5], strict=True):
-            if found is None:
-                continue
-            worst = max(worst, abs(found.value - theirs))
-            for side, mine in ((0, found.low), (1, found.high)):
-                if mine is not None:
-                    worst = max(worst, abs(mine - bounds[(index, -1, -1, q, side)]))
-    return worst
+    runs = [timed(from_summaries) for _ in range(repeat)]
+    mine = runs[-1][0]
+    walls = [wall for _r, wall, _c in runs]
+    out["summaries"] = {"wall_median": statistics.median(walls), "wall_best": min(walls),
+                        "cpu_best": min(cpu for _r, _w, cpu in runs)}
+    console.print(f"  summaries: {statistics.median(walls):.2f} s (median of {repeat})")
+    cli = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run([str(ROOT / ".venv" / "bin" / "balise"), "evidence", "--json"],
+                              env={**os.environ, "BALISE_DATABASE_URL": url},
+                              capture_output=True, check=True)
+        cli.append(time.perf_counter() - started)
+    out["cli_json"] = {"wall_median": statistics.median(cli), "wall_best": min(cli),
+                       "acts": len(json.loads(done.stdout)["acts"])}
+    console.print(f"  balise evidence --json: {statistics.median(cli):.2f} s")
+    theirs, wall, cpu = timed(from_visits)
+    out["from_visits"] = {"wall": wall, "cpu": cpu}
+    console.print(f"  from the visits (alternative): {wall:.1f} s")
+    out["identical_json"] = mine == theirs
+    out["visits"] = mine["visits"]
+    out["team_weeks"] = mine["team_weeks"]
+    engine.dispose()
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--visits", type=int, default=5_000_000)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/balise-bench"))
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"],
+                        choices=["sqlite", "postgresql"])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--snapshot-only", action="store_true",
-                        help="skip reading the databases: time the evidence from the snapshot "
-                             "a previous run wrote")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
-    sqlite_path = args.dir / f"evidence-{args.visits}.sqlite3"
-    ensure_sqlite(sqlite_path, args.visits)
-    sources = {"sqlite": f"sqlite:///{sqlite_path}"}
-    pg_url = os.environ.get("BALISE_DATABASE_URL", "")
-    if pg_url.startswith("postgresql") and not args.snapshot_only:
-        ensure_postgresql(pg_url, args.visits)
-        sources["postgresql"] = pg_url
-    stages: list[dict[str, Any]] = []
-    snapshot = args.dir / f"evidence-{args.visits}.npz"
-    if not (args.snapshot_only and snapshot.exists()):
-        frame: VisitFrame | None = None
-        for name, url in sources.items():
-            console.print(f"reading the visits from {name}…")
-            read, wall, cpu = read_frame(url)
-            stages.append({"stage": f"read {name} → frame", "wall": wall, "cpu": cpu})
-            frame = frame or read
-        assert frame is not None
-        read_once = frame
-        _none, wall, cpu = timed(lambda: read_once.save(snapshot))
-        stages.append({"stage": "write snapshot (.npz)", "wall": wall, "cpu": cpu})
-    frame, wall, cpu = timed(lambda: VisitFrame.read(snapshot))
-    stages.append({"stage": "read snapshot (.npz)", "wall": wall, "cpu": cpu})
-
-    engine = make_engine(sources["sqlite"])
-    with session_factory(engine)() as session:
-        catalogue = act_catalogue(session, datetime.now().date())
-        references = current_minutes(catalogue)
-        index = {int(a): i for i, a in enumerate(frame.act_ids)}
-        versions = {index[e.act.id]: [v.minutes for v in e.versions]
-                    for e in catalogue if e.act.id in index}
-        runs: dict[str, list[tuple[float, float]]] = {"numpy": [], "duckdb": []}
-        mine: Evidence | None = None
-        theirs: dict[str, Any] = {}
-        for _ in range(args.repeat):
-            mine, wall, cpu = timed(lambda: evidence_for_acts(session, [1], frame=frame))
-            runs["numpy"].append((wall, cpu))
-            theirs, wall, cpu = timed(lambda: duck.evidence(frame, references, versions))
-            runs["duckdb"].append((wall, cpu))
-    engine.dispose()
-    assert mine is not None
-    for name, measured in runs.items():
-        walls = [w for w, _c in measured]
-        stages.append({"stage": f"evidence, {name}", "wall": min(walls),
-                       "wall_median": statistics.median(walls),
-                       "cpu": min(c for _w, c in measured)})
-    difference = agreement(mine, theirs, index)
-    output = RESULTS.with_name("grid_evidence_snapshot.json") if args.snapshot_only else RESULTS
-    report(args, stages, frame, difference, load_before, output)
-
-
-def report(args: argparse.Namespace, stages: list[dict[str, Any]], frame: VisitFrame,
-           difference: float, load_before: tuple[float, float, float], output: Path) -> None:
-    table = Table(title=f"Evidence for all acts: {frame.visits:,} realized visits, "
-                        f"{len(frame.act):,} acts done, {len(frame.act_ids)} acts")
-    for header in ("stage", "wall s (best)", "wall s (median)", "CPU s"):
-        table.add_column(header, justify="left" if header == "stage" else "right")
-    for s in stages:
-        table.add_row(s["stage"], f"{s['wall']:.2f}",
-                      f"{s['wall_median']:.2f}" if "wall_median" in s else "",
-                      f"{s['cpu']:.2f}")
+    found: dict[str, Any] = {}
+    for kind in args.db:
+        console.print(f"[bold]{kind}[/]")
+        if kind == "sqlite":
+            found[kind] = measure(sqlite_url(args.workdir, args.visits, False), args.repeat)
+            continue
+        server = Postgres(args.workdir)
+        server.start()
+        try:
+            found[kind] = measure(server.url(args.visits, False), args.repeat)
+        finally:
+            server.stop()
+    table = Table(title=f"Evidence for all acts, {args.visits:,} visits, from the database")
+    for header in ("database", "summaries (median)", "best", "CLI --json (median)",
+                   "from the visits", "identical", "summaries rebuild"):
+        table.add_column(header, justify="right")
+    for kind, r in found.items():
+        table.add_row(kind, f"{r['summaries']['wall_median']:.2f} s",
+                      f"{r['summaries']['wall_best']:.2f} s",
+                      f"{r['cli_json']['wall_median']:.2f} s", f"{r['from_visits']['wall']:.1f} s",
+                      str(r["identical_json"]), f"{r['summaries_rebuild_seconds']:.0f} s")
     console.print(table)
-    console.print(f"largest difference between the engines: {difference:g}; "
-                  f"load average before/after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps({
+    console.print(f"load average before/after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}")
+    args.out.write_text(json.dumps({
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "numpy": version("numpy"), "duckdb": version("duckdb"),
                     "load_average_before": load_before, "load_average_after": os.getloadavg()},
-        "visits": frame.visits, "acts_done": len(frame.act), "acts": len(frame.act_ids),
-        "repeat": args.repeat, "stages": stages, "engines_max_difference": difference,
-    }, indent=1), encoding="utf-8")
-    console.print(f"written to {output}")
+        "visits": args.visits, "repeat": args.repeat, "databases": found,
+    }, indent=1) + "\n", encoding="utf-8")
+    console.print(f"written to {args.out}")
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
     main()

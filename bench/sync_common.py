@@ -1,4 +1,4 @@
-"""What bench/sync_faults.py and bench/sync_load.py share: a throwaway database (SQLite
+"""What bench/faults.py and bench/sync_load.py share: a throwaway database (SQLite
 file or a PostgreSQL cluster started here, as tests/conftest.py does), a territory of
 devices with open sessions, the Balise server as a uvicorn subprocess, and devices that
 send their records in batches with retries until every record is acknowledged.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,6 +83,7 @@ class Database:
         self.engine.dispose()
         if self.pg is not None:
             self.pg.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)  # the SQLite file of the run
 
 
 @dataclass
@@ -188,7 +190,9 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("uvicorn did not start")
+        # A supervisor whose workers fail to import respawns them forever: stop it all.
+        self.kill()
+        raise RuntimeError(f"uvicorn did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:
         """SIGKILL to the whole group: no shutdown, no flush, nothing polite."""

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from balise import retention
 from balise.accounts.models import LoginAttempt, TrustedDevice, WebSession
 from balise.accounts.service import viewer_of
+from balise.audit.models import ReadLogEntry
 from balise.committee.models import Committee, Document, DocumentAccess
 from balise.core import clock
 from balise.field.models import SyncBatch, SyncConflict, SyncRecord
@@ -128,6 +129,9 @@ BUILDERS: dict[str, Builder] = {
     "waiting_list_notes": _waiting,
     "document_access_log": lambda s, c, when: DocumentAccess(
         document_id=_document(s, c).id, user_id=c.users["employer"].id, at=when),
+    "read_log": lambda s, c, when: ReadLogEntry(
+        at=when, user_id=c.users["lead"].id, establishment_id=c.est_a.id, record_kind="visit",
+        worker_id=c.alice.id, route="/visits/1"),
     "visit_details": lambda s, c, day: _visit(s, c, day, minutes=35, travel_minutes=12),
     "visit_variance_reasons": _reason,
     "sync_records": _sync_record,

@@ -210,6 +210,8 @@ def import_command(
             table.add_row(str(problem.line), problem.column, problem.value, problem.reason())
         console.print(table)
         raise typer.Exit(1)
+    for problem in report.skipped:
+        console.print(problem.message())
     counts = {"rows": report.rows, "created": report.created, "updated": report.updated,
               "unchanged": report.unchanged}
     if dry_run:
@@ -351,7 +353,9 @@ def indicators_compute(
     establishment: Annotated[str | None, typer.Option(help="Establishment code (default: all)")] = None,
     since: Annotated[datetime | None, typer.Option(
         formats=["%Y-%m-%d"], help="Recompute only the periods from this day on.")] = None,
-    engine: Annotated[str, typer.Option(help="arrays (default) or database")] = "arrays",
+    engine: Annotated[str, typer.Option(
+        help="summary (default: the worker-days kept at every visit write), arrays or "
+             "database (from the visits)")] = "summary",
 ) -> None:
     """Compute and store every built-in indicator for every team and period."""
     import json
@@ -395,6 +399,30 @@ def indicators_compute(
         console.print(_("{code}: {n} figures computed and stored in {seconds:.2f} s.").format(
             code=code, n=sum(1 for r in output if r["establishment"] == code),
             seconds=sum(seconds.get(k, 0.0) for k in ("total", "store"))))
+
+
+@indicators_app.command("notify-alerts")
+def indicators_notify_alerts(
+    base_url: Annotated[str, typer.Option(help="Balise's address, for links.")] = "",
+) -> None:
+    """Tell committee members of each new balancing alert, once (email when BALISE_SMTP_URL is set)."""
+    import smtplib
+
+    from balise.indicators.alert_notices import notify_balancing_alerts
+
+    try:
+        settings = _settings()
+        with _ready_engine(settings) as db, transaction(session_factory(db)) as session:
+            told = notify_balancing_alerts(session, settings.smtp_url, base_url=base_url)
+    except BaliseError as error:
+        raise _fail(error) from error
+    except (OSError, smtplib.SMTPException) as error:
+        err.print(_("The mail server refused or could not be reached: {detail}").format(
+            detail=error))
+        raise typer.Exit(2) from error
+    console.print(_("{notices} new alert notice(s), {emailed} email(s) sent, {cleared} "
+                    "alert(s) no longer holding.").format(
+        notices=told.notices, emailed=len(told.emailed), cleared=told.cleared))
 
 
 @app.command("evidence")
@@ -519,17 +547,22 @@ def _plan_team(code: str, day: date | None, week: bool, apply: bool, time_limit:
     from sqlalchemy import select
 
     from balise.core import clock
+    from balise.planner.day_report import plan_lines
+    from balise.planner.risk_report import risk_lines
+    from balise.planner.routing import FALLBACK_WARNINGS, routing_server
     from balise.planner.team_day import PlanSettings, apply_plan, plan_day
     from balise.territory.models import Team
 
     first = day or clock.today()
     days = [first - timedelta(days=first.weekday() - i) for i in range(5)] if week else [first]
-    with _ready_engine(_settings()) as engine, transaction(session_factory(engine)) as session:
+    config = _settings()
+    with _ready_engine(config) as engine, transaction(session_factory(engine)) as session:
         found = session.scalars(select(Team).where(Team.code == code)).all()
         if len(found) != 1:
             err.print(_("No team has the code {code}.").format(code=code))
             raise typer.Exit(2)
-        settings = PlanSettings(time_limit_s=time_limit, seed=seed)
+        settings = PlanSettings(time_limit_s=time_limit, seed=seed,
+                                routing=routing_server(config))
         report = []
         for one_day in days:
             plan = plan_day(session, found[0], one_day, settings)
@@ -540,15 +573,62 @@ def _plan_team(code: str, day: date | None, week: bool, apply: bool, time_limit:
                 "routes": {str(w): [s.visit_id for s in stops] for w, stops in plan.routes.items()},
                 "unassigned": {str(v): reason for v, reason in plan.unassigned.items()},
                 "travel_minutes": plan.travel_minutes,
+                "late_risk": {str(w): risk for w, risk in plan.risks.items()},
+                "max_late_risk": plan.max_risk,
+                "above_max_late_risk": plan.over_risk,
+                "warnings": plan.warnings,
             })
+            for warning in plan.warnings:  # on stderr too, so --json readers see it
+                err.print(_(FALLBACK_WARNINGS[warning]))
             if not as_json:
                 console.print(_("{day}: {placed} visits on {workers} routes, {travel} min of "
                                 "travel, {left} left unassigned.").format(
                     day=one_day.isoformat(), placed=sum(len(s) for s in plan.routes.values()),
                     workers=len(plan.routes), travel=round(plan.travel_minutes),
                     left=len(plan.unassigned)))
+                for line in plan_lines(session, plan):
+                    console.print("  " + line)
+                for line in risk_lines(session, plan):
+                    console.print("  " + line)
         if as_json:
             print(json.dumps(report))
+
+
+summaries_app = typer.Typer(help="Summaries of realized visits (evidence, indicators)",
+                            no_args_is_help=True)
+app.add_typer(summaries_app, name="summaries")
+
+
+@summaries_app.command("rebuild")
+def summaries_rebuild(
+    establishment: Annotated[str | None, typer.Option(help="Establishment code (default: all)")] = None,
+) -> None:
+    """Recompute the summaries from every visit (after restoring a backup or upgrading)."""
+    import time
+
+    from sqlalchemy import select
+
+    from balise.grid.summary_upkeep import rebuild
+    from balise.territory.models import Establishment
+
+    try:
+        with _ready_engine(_settings()) as db, transaction(session_factory(db)) as session:
+            query = select(Establishment).order_by(Establishment.code)
+            if establishment is not None:
+                query = query.where(Establishment.code == establishment)
+            chosen = list(session.scalars(query))
+            if not chosen:
+                err.print(_("No establishment has the code {code}.").format(code=establishment))
+                raise typer.Exit(2)
+            for est in chosen:
+                started = time.perf_counter()
+                counts = rebuild(session, est.id)
+                console.print(_("{code}: {cells} evidence cells and {days} worker-days "
+                                "rebuilt in {seconds:.1f} s.").format(
+                    code=est.code, cells=counts["evidence_cells"], days=counts["worker_days"],
+                    seconds=time.perf_counter() - started))
+    except BaliseError as error:
+        raise _fail(error) from error
 
 
 surveys_app = typer.Typer(help="Surveys", no_args_is_help=True)
@@ -591,6 +671,10 @@ def retention_run(
     if dry_run:
         console.print(_("Dry run: nothing was changed."))
 
+
+from balise.cli_committees import committees_app  # noqa: E402  (uses the helpers above)
+
+app.add_typer(committees_app, name="committees")
 
 if __name__ == "__main__":
     app()

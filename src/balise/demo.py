@@ -42,6 +42,7 @@ from balise.grid.models import (
     VisitReason,
     WaitingListEntry,
 )
+from balise.grid.summary_upkeep import record_new_visits
 from balise.territory.models import CarePlanItem, Client, Establishment, Worker
 
 DEMO_PASSWORD = "balise-demo-2026"
@@ -185,6 +186,8 @@ def _insert(session: Session, history: History) -> None:
         for v, a, planned, done_ in history.acts])
     _insert_rows(session, VisitReason, [
         {"visit_id": ids[v], "reason_id": r} for v, r in dict.fromkeys(history.reasons)])
+    # Bulk rows bypass the session hooks that keep the visit summaries.
+    record_new_visits(session, ids)
     _insert_rows(session, WaitingListEntry, [
         {**{k: v for k, v in e.items() if k not in ("client", "visit")},
          "visit_id": None if e["visit"] is None else ids[e["visit"]]}

@@ -2,7 +2,8 @@
 content from the first start: members of both sides, a project moved through phases by
 decision, proposals in every state (adopted, blocked, open), a decision that switched
 realized times off for one team, a meeting with approved minutes, shared documents, the
-seed's consultant contracts, and the current week planned from the care plans."""
+seed's consultant contracts, and the current week planned from the care plans; and a
+national committee across the demo establishments."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from balise.accounts.service import create_user
 from balise.committee.contracts_example import seed_contracts_example
 from balise.committee.documents import share_document
 from balise.committee.meetings import approve_minutes, schedule_meeting, write_minutes
+from balise.committee.membership import seat_member, set_up_committee
 from balise.committee.models import Committee, CommitteeMember, Decision, Proposal
 from balise.committee.service import (
     add_member,
@@ -26,11 +28,13 @@ from balise.committee.service import (
 )
 from balise.core import clock
 from balise.core.access import Role
+from balise.demo_workforce import build_demo_workforce
 from balise.grid.week_plan import generate_week, load_duration_model
 from balise.territory.models import Establishment, Team
 
 SECOND_UNION = "syndicat2"
 SECOND_EMPLOYER = "employeur2"
+NATIONAL_UNION = "national2"
 
 
 def build_demo_committee(session: Session, password: str) -> Committee:
@@ -98,7 +102,56 @@ def build_demo_committee(session: Session, password: str) -> Committee:
                    data="Diagnostic partagé : attente des bains par équipe.\n".encode())
     seed_contracts_example(session, committee, est.id)
     _plan_current_week(session, teams)
+    build_demo_national_committee(session, password)
+    build_demo_workforce(session)
     session.flush()
+    return committee
+
+
+def build_demo_national_committee(session: Session, password: str) -> Committee | None:
+    """A national committee across the demo establishments: the "national" account on
+    the employer side with a local employer member, a union representative of the
+    second establishment with a local union member and a substitute, one decision and
+    one open proposal."""
+    establishments = list(session.scalars(select(Establishment).order_by(Establishment.id)))
+    if len(establishments) < 2:
+        return None
+    host, others = establishments[0], establishments[1:]
+    national_union = create_user(
+        session, username=NATIONAL_UNION, password=password, role=Role.NATIONAL,
+        establishment_id=others[0].id, display_name="Josée Lavoie (fédération syndicale)",
+        extra_establishments=(host.id,))
+    committee = set_up_committee(
+        session, kind="national", name="Comité paritaire national — soutien à domicile",
+        establishment_id=host.id, covered=[e.id for e in others], actor=None,
+        mandate=("Comparer les projets d'organisation du travail des établissements et "
+                 "leurs indicateurs (agrégats k ≥ 5 seulement), et recommander par "
+                 "consensus."))
+    employer = seat_member(session, committee, _user(session, "national"), side="employer",
+                           voting=True, actor=None)
+    employer_local = seat_member(session, committee, _user(session, "employeur"),
+                                 side="employer", voting=True, actor=None)
+    union = seat_member(session, committee, national_union, side="union", voting=True,
+                        email="josee.lavoie@federation.example", actor=None)
+    union_local = seat_member(session, committee, _user(session, "syndicat"), side="union",
+                              voting=True, actor=None)
+    seat_member(session, committee, _user(session, SECOND_UNION), side="union", voting=False,
+                substitute_for=union_local, actor=None)
+    seats = [employer, employer_local, union, union_local]
+    shared = file_proposal(
+        session, committee, union, title="Indicateurs communs de conditions de travail",
+        text=("Chaque établissement suit les départs, le roulement, les postes vacants, "
+              "l'absence maladie et les heures supplémentaires de ses équipes SAD, selon les "
+              "formules de Balise, pour comparer les projets (lettre d'entente no 27)."))
+    _all_agree(session, shared, seats)
+    open_one = file_proposal(
+        session, committee, employer,
+        title="Partager les diagnostics des projets bains entre établissements",
+        text="Déposer au comité national le diagnostic de chaque projet bains.",
+        deadline=clock.today() + timedelta(days=14))
+    record_stance(session, open_one, employer, "agree")
+    record_stance(session, open_one, union, "reservations",
+                  "Sans données individuelles : agrégats seulement.")
     return committee
 
 

@@ -270,7 +270,32 @@ def _client(rng: np.random.Generator, territory: Territory, catalogue: Catalogue
                                      window_start=SPECS[n.act].window[0],
                                      window_end=SPECS[n.act].window[1], profession=n.profession)
                         for n in weekly]
+    _link_needs(index, smaf, client.care_plan, catalogue)
     return client
+
+
+def _link_needs(index: int, smaf: int, items: list[CarePlanItem], catalogue: Catalogue) -> None:
+    """Double, sequenced, two-window and optional needs, by fixed rules (no draw, so the
+    rest of the demo stays as it was): the bath of a heavy profile (Iso-SMAF 11+) takes
+    two workers (a lift transfer); every sixth other client's bath is optional (it waits
+    on the waiting list when the day is full); wound care or a dressing comes 30 to
+    90 minutes after partial hygiene care; every fourth medication assistance may also
+    be given in the late afternoon."""
+    by_act = {item.act_id: item for item in items}
+    bath = by_act.get(catalogue.act_ids["BAIN"])
+    if bath is not None and smaf >= 11:
+        bath.workers_needed = 2
+    elif bath is not None and index % 6 == 5:
+        bath.optional = True
+    hygiene = catalogue.act_ids["HYG_PARTIELLE"]
+    for code in ("PLAIE_SIMPLE", "PANSEMENT_COMPLEXE"):
+        care = by_act.get(catalogue.act_ids[code])
+        if care is not None and hygiene in by_act:
+            care.follows_act_id, care.delay_min, care.delay_max = hygiene, 30, 90
+            break
+    medication = by_act.get(catalogue.act_ids["MED_ASSIST"])
+    if medication is not None and index % 4 == 1:
+        medication.window2_start, medication.window2_end = 16 * 60, 18 * 60
 
 
 def _needs(rng: np.random.Generator, territory: Territory, client: int, smaf: int,

@@ -24,6 +24,7 @@ user who acted for a committee, never a worker's times, a client or free text
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -45,12 +46,15 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from balise.accounts.models import LoginAttempt, TrustedDevice, WebSession
+from balise.audit.models import ReadLogEntry
 from balise.committee.models import DocumentAccess
 from balise.core.db import Base
 from balise.core.i18n import gettext as _
 from balise.core.i18n import lazy
 from balise.field.models import SyncBatch, SyncConflict, SyncRecord
+from balise.field.rules import RECORD_KEPT_DAYS
 from balise.grid.models import Visit, VisitReason, WaitingListEntry
+from balise.grid.summary_upkeep import visits_changing
 from balise.indicators.survey_models import SurveyCampaign, SurveyResponse
 
 Column = InstrumentedAttribute[Any]
@@ -122,6 +126,10 @@ SCHEDULE: tuple[Rule, ...] = (
          WaitingListEntry.served_on, 180, clear=((WaitingListEntry.note, None),)),
     Rule("document_access_log", lazy("Document access log"), DocumentAccess,
          DocumentAccess.at, 2 * YEAR),
+    # Same reason as the document log: an incident may be found late, and each side of
+    # the committee checks who read one person's data over a project's cycle.
+    Rule("read_log", lazy("Read log of individual-level data"), ReadLogEntry,
+         ReadLogEntry.at, 2 * YEAR),
     # Individual-level work details: as long as a project needs its baseline and
     # follow-up and the evidence behind a reference time; the visit row stays so that
     # it still counts (done, acts, planned minutes), without its times.
@@ -131,10 +139,10 @@ SCHEDULE: tuple[Rule, ...] = (
     Rule("visit_variance_reasons", lazy("Variance reasons of visits"), VisitReason,
          Visit.day, 3 * YEAR, link=(VisitReason.visit_id, Visit.id)),
     # Their receiving and device-save times tell when a worker finished a visit, so
-    # they go with the visit's times. A copy resent after that would be new again; no
-    # device holds an acknowledged record that long (it drops it on acknowledgment).
+    # they go with the visit's times. A copy resent after that is refused by its age
+    # (field/rules.py), so a purged record cannot come back.
     Rule("sync_records", lazy("Field app records"), SyncRecord, SyncRecord.received_at,
-         3 * YEAR),
+         RECORD_KEPT_DAYS),
     Rule("waiting_list_served", lazy("Served waiting-list entries"), WaitingListEntry,
          WaitingListEntry.served_on, 3 * YEAR),
     Rule("survey_responses", lazy("Survey answers"), SurveyResponse,
@@ -201,8 +209,13 @@ def apply(session: Session, rule: Rule, today: date, *, dry_run: bool = False) -
         session.execute(text("PRAGMA secure_delete = ON"))
     statement = (delete(rule.model) if not rule.clear
                  else update(rule.model).values(_cleared_values(rule)))
-    result = session.execute(statement.where(where)
-                             .execution_options(synchronize_session=False))
+    # Cleared times and reasons leave the evidence and the indicators: this bulk write
+    # bypasses the session hooks that keep the visit summaries, so it says so.
+    visit_of = {Visit: Visit.id, VisitReason: VisitReason.visit_id}.get(rule.model)
+    touched = list(session.scalars(select(visit_of).where(where))) if visit_of else []
+    with visits_changing(session, touched) if touched else nullcontext():
+        result = session.execute(statement.where(where)
+                                 .execution_options(synchronize_session=False))
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
 

@@ -165,16 +165,17 @@ def test_care_plan_profession_must_be_allowed_for_the_act(session: Session, cast
     assert (good.created, good.updated) == (1, 1)  # the cast's BAIN need went to 3 a week
 
 
-def test_realized_times_switched_off_by_a_committee_are_refused(session: Session,
+def test_realized_times_switched_off_by_a_committee_are_skipped(session: Session,
                                                                  cast: Cast) -> None:
     session.add(CollectionSetting(establishment_id=cast.est_a.id, team_id=cast.team.id,
                                   key="realized_times", enabled=False, decision_ref="2026-007",
                                   set_at=datetime(2026, 10, 1)))
     session.commit()
     report = _import(session, cast, Kind.VISITS, visits_file(VISIT_ROWS[:2]))
-    assert [(p.line, p.column, p.code) for p in report.errors] == [
-        (2, "debut_reel", "not_collected")]
-    assert "2026-007" in report.errors[0].reason()
+    assert report.ok and report.created == 2
+    assert [(p.line, p.column, p.code) for p in report.skipped] == [
+        (2, "debut_reel", "not_collected_skipped"), (2, "fin_reelle", "not_collected_skipped")]
+    assert "2026-007" in report.skipped[0].reason()
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

@@ -55,7 +55,7 @@ def test_generating_a_week_twice_creates_nothing_new(session: Session, cast: Cas
                             .where(Visit.team_id == cast.team.id))
     assert first.created == 3 and second.created == 0 and visits == 3  # 3 clients, bath weekly
     days = session.scalars(select(Visit.day).where(Visit.team_id == cast.team.id)).all()
-    assert set(days) == {MONDAY + timedelta(days=2)}  # once a week falls mid-week
+    assert len(set(days)) == 3  # three clients' weekly baths fall on three different days
 
 
 def test_evidence_comes_from_realized_single_act_visits(session: Session, cast: Cast) -> None:

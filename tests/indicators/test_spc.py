@@ -475,7 +475,8 @@ def test_verdict_on_more_noise_is_no_signal() -> None:
     assert not verdict.signal
     with language("en"):
         assert verdict.sentences()[0] == (
-            "Verdict: no signal; the changes since the baseline are within its usual variation."
+            "Verdict: noise, not a signal; the changes since the baseline are within its usual "
+            "variation."
         )
 
 

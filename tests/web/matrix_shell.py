@@ -22,6 +22,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
                                                       outsider=NOT_FOUND),
     ("GET", "/visits/{visit_id}"): only(FORBIDDEN, alice=OK, lead=OK, outsider=NOT_FOUND),
     ("GET", "/admin/users"): only(FORBIDDEN, admin=OK),
+    # Both sides of the committee and the administrators (traceability, Law 25).
+    ("GET", "/read-log"): only(FORBIDDEN, union=OK, employer=OK, admin=OK),
     ("GET", "/settings/collection"): EVERYONE_OK,
     # Only the visit's worker records it: realized times are their own figures.
     ("POST", "/visits/{visit_id}/realization"): only(FORBIDDEN, alice=REDIRECT),

@@ -68,18 +68,41 @@ def test_session_id_changes_at_login_and_dies_at_logout(browser: Browser, cast: 
 
 def test_disabling_a_user_ends_their_sessions(browser: Browser, cast: Cast, session: Session) -> None:
     client = browser("alice")
+    other_device = browser("alice")
     assert client.get("/me/week").status_code == 200
     user = session.scalar(select(User).where(User.username == "alice"))
     assert user is not None
     disable_user(session, user)
     session.commit()
     assert client.get("/me/week", follow_redirects=False).status_code == 303
+    assert other_device.get("/me/week", follow_redirects=False).status_code == 303
+    assert _try(browser(None), "alice", "correct horse battery") != 303  # nor log in again
 
 
 def test_idle_session_expires(browser: Browser, cast: Cast) -> None:
+    start = datetime(2026, 11, 16, 8, 0)
+    clock.freeze(start)
     client = browser("alice")
-    clock.freeze(datetime.now() + timedelta(hours=2))
+    clock.freeze(start + timedelta(minutes=29))
+    assert client.get("/me/week", follow_redirects=False).status_code == 200  # still in use
+    clock.freeze(start + timedelta(minutes=29 + 31))  # 31 idle minutes: over the 30
     assert client.get("/me/week", follow_redirects=False).status_code == 303
+    assert client.get("/me/week", follow_redirects=False).status_code == 303  # and stays out
+
+
+def test_a_session_in_constant_use_still_ends_after_12_hours(browser: Browser, cast: Cast) -> None:
+    start = datetime(2026, 11, 16, 7, 0)
+    clock.freeze(start)
+    client = browser("alice")
+    moment = start
+    while moment < start + timedelta(hours=11, minutes=50):
+        moment += timedelta(minutes=20)  # never idle long enough to expire
+        clock.freeze(moment)
+        assert client.get("/me/week", follow_redirects=False).status_code == 200, moment
+    clock.freeze(start + timedelta(hours=12, minutes=1))
+    assert client.get("/me/week", follow_redirects=False).status_code == 303
+    login(client, "alice")  # a new login opens a new 12-hour session
+    assert client.get("/me/week", follow_redirects=False).status_code == 200
 
 
 def test_repeated_failures_slow_down_one_account_but_not_others(browser: Browser, cast: Cast) -> None:

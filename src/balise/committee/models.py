@@ -96,6 +96,9 @@ class CommitteeMember(Base):
     voting: Mapped[bool] = mapped_column(default=True)
     substitute_for_id: Mapped[int | None] = mapped_column(ForeignKey("committee_member.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Where the committee reaches this member (notices of proposals awaiting a stance);
+    # empty: the member sees them in Balise only.
+    email: Mapped[str] = mapped_column(String(254), default="")
 
     committee: Mapped[Committee] = relationship(back_populates="members")
 

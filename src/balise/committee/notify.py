@@ -5,20 +5,26 @@ email is for those who are not looking. It goes through the SMTP server named by
 ``BALISE_SMTP_URL`` (``smtp://host:port``, ``smtp://user:password@host:587`` with
 STARTTLS when the server offers it, or ``smtps://host:465``), in each member's language.
 
-Users have no email address in Balise yet. :func:`notify_stance_needed` therefore takes
-the addresses from its caller (user id → address); :func:`addresses_at_domain` builds
-them as ``username@domain``, an interim rule for organisations whose user names are
-their mailbox names, until accounts carry an address of their own.
+Filing a proposal and amending it send the notice at once (:func:`notify_filed`) to
+the address each member gave the committee (``CommitteeMember.email``); a failing mail
+server never undoes the proposal: the page says the notice was not sent and the log
+keeps why. ``balise notify-stances`` reminds everyone later; for members without an
+address it falls back to ``username@domain`` (:func:`addresses_at_domain`), an interim
+rule for organisations whose user names are their mailbox names.
+
+The sender is ``balise@localhost`` unless the URL names one: ``smtp://host:25?from=
+balise@cisss.example``.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +37,10 @@ from balise.core.i18n import gettext as _
 from balise.core.i18n import language
 
 TIMEOUT_SECONDS = 15
+# On filing, a person waits for the page: a mail server that does not answer gets less.
+FILING_TIMEOUT_SECONDS = 5
+DEFAULT_SENDER = "balise@localhost"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class SmtpServer:
     implicit_tls: bool = False
     username: str = ""
     password: str = field(default="", repr=False)
+    sender: str = DEFAULT_SENDER
+    timeout: float = TIMEOUT_SECONDS
 
 
 def parse_smtp_url(url: str) -> SmtpServer:
@@ -53,8 +65,9 @@ def parse_smtp_url(url: str) -> SmtpServer:
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise RecordError("smtp_url", "smtp_url", url=parts.hostname or parts.scheme or "?")
     implicit_tls = parts.scheme == "smtps"
+    sender = (parse_qs(parts.query).get("from") or [DEFAULT_SENDER])[0]
     return SmtpServer(parts.hostname, port or (465 if implicit_tls else 25), implicit_tls,
-                      unquote(parts.username or ""), unquote(parts.password or ""))
+                      unquote(parts.username or ""), unquote(parts.password or ""), sender)
 
 
 def addresses_at_domain(session: Session, user_ids: Iterable[int],
@@ -90,22 +103,26 @@ def _one_line(text: str) -> str:
 
 
 def stance_message(user: User, committee: Committee, proposal: Proposal, *, sender: str,
-                   to: str, base_url: str = "") -> EmailMessage:
-    """The message for one member, in that member's language."""
+                   to: str, base_url: str = "", stance: bool = True) -> EmailMessage:
+    """The message for one member, in that member's language; ``stance=False`` for a
+    member without a vote, who is told of the proposal without being asked for a stance."""
     title = _one_line(proposal.current.title)
+    names = {"title": title, "version": proposal.version,
+             "committee": _one_line(committee.name)}
     with language(user.language):
         message = EmailMessage()
         message["From"] = sender
         message["To"] = to
-        message["Subject"] = _("[Balise] A proposal awaits your stance: {title}").format(
-            title=title)
-        lines = [
-            _("Hello {name},").format(name=user.display_name),
-            "",
-            _("The proposal « {title} » (version {version}) of the committee {committee} "
-              "awaits your stance.").format(title=title, version=proposal.version,
-                                            committee=_one_line(committee.name)),
-        ]
+        if stance:
+            message["Subject"] = _("[Balise] A proposal awaits your stance: {title}").format(
+                title=title)
+            said = _("The proposal « {title} » (version {version}) of the committee "
+                     "{committee} awaits your stance.").format(**names)
+        else:
+            message["Subject"] = _("[Balise] New proposal: {title}").format(title=title)
+            said = _("The proposal « {title} » (version {version}) is before the committee "
+                     "{committee}.").format(**names)
+        lines = [_("Hello {name},").format(name=user.display_name), "", said]
         if proposal.deadline is not None:
             lines.append(_("Deadline: {date}.").format(date=proposal.deadline.isoformat()))
         if base_url:
@@ -123,37 +140,46 @@ class Notified:
 
 
 def notify_stance_needed(session: Session, proposal: Proposal, smtp_url: str,
-                         addresses: Mapping[int, str], *, sender: str = "balise@localhost",
-                         base_url: str = "") -> Notified:
+                         addresses: Mapping[int, str], *, sender: str = "",
+                         base_url: str = "", inform_others: bool = False,
+                         timeout: float = TIMEOUT_SECONDS) -> Notified:
     """Email every member awaiting a stance on the proposal, over one SMTP connection.
 
     Sending is not a change to the committee's records, so it is not journaled; an SMTP
     error propagates (``smtplib.SMTPException`` or ``OSError``) for the caller to report.
     """
     server = parse_smtp_url(smtp_url)
+    sender = sender or server.sender
     committee = session.get_one(Committee, proposal.committee_id)
     messages: list[EmailMessage] = []
     without: list[str] = []
-    for _member, user in awaiting_members(session, proposal):
+    awaiting = awaiting_members(session, proposal)
+    told = [(member, user, True) for member, user in awaiting]
+    if inform_others:
+        waiting_ids = {member.id for member, _user in awaiting}
+        told += [(member, session.get_one(User, member.user_id), False)
+                 for member in committee.members
+                 if member.active and member.id not in waiting_ids]
+    for _member, user, stance in told:
         address = addresses.get(user.id)
         if not address:
             without.append(user.username)
             continue
         messages.append(stance_message(user, committee, proposal, sender=sender, to=address,
-                                       base_url=base_url))
+                                       base_url=base_url, stance=stance))
     if messages:
-        _send(server, messages)
+        _send(server, messages, timeout)
     return Notified([str(m["To"]) for m in messages], without)
 
 
-def _send(server: SmtpServer, messages: list[EmailMessage]) -> None:
+def _send(server: SmtpServer, messages: list[EmailMessage], timeout: float) -> None:
     context = ssl.create_default_context()
     connection: smtplib.SMTP
     if server.implicit_tls:
-        connection = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT_SECONDS,
+        connection = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout,
                                       context=context)
     else:
-        connection = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT_SECONDS)
+        connection = smtplib.SMTP(server.host, server.port, timeout=timeout)
     with connection:
         connection.ehlo()
         if not server.implicit_tls and connection.has_extn("starttls"):
@@ -177,8 +203,48 @@ def remind_all(session: Session, smtp_url: str, domain: str, *,
         waiting = awaiting_members(session, proposal)
         if not waiting:
             continue
-        addresses = addresses_at_domain(session, [user.id for _m, user in waiting], domain)
+        addresses = {**addresses_at_domain(session, [user.id for _m, user in waiting], domain),
+                     **member_addresses(session, proposal)}
         sent.append((proposal, notify_stance_needed(
             session, proposal, smtp_url, addresses,
             sender=f"balise@{domain.strip().lstrip('@')}", base_url=base_url)))
     return sent
+
+
+def member_addresses(session: Session, proposal: Proposal) -> dict[int, str]:
+    """The address each active member gave the committee (user id → address)."""
+    committee = session.get_one(Committee, proposal.committee_id)
+    return {m.user_id: m.email for m in committee.members if m.active and m.email}
+
+
+@dataclass(frozen=True)
+class FilingNotice:
+    """What became of the email notice of a filing or an amendment."""
+
+    status: str  # "off" (no mail server configured), "sent" or "failed"
+    sent: int = 0
+    without_address: int = 0
+
+
+def notify_filed(session: Session, proposal: Proposal, smtp_url: str, *,
+                 base_url: str = "") -> FilingNotice:
+    """Tell every member of a proposal just filed or amended, once it is committed.
+
+    Voting members and substitutes are asked for their stance; the others are told of
+    it. An unreachable or refusing mail server, or a bad setting, is logged and
+    reported, never raised: the proposal stands and the members see it in Balise.
+    """
+    if not smtp_url.strip():
+        return FilingNotice("off")
+    try:
+        notified = notify_stance_needed(
+            session, proposal, smtp_url, member_addresses(session, proposal),
+            base_url=base_url, inform_others=True, timeout=FILING_TIMEOUT_SECONDS)
+    except (OSError, smtplib.SMTPException, RecordError) as error:
+        log.warning("email notice of proposal %s (version %s) not sent: %s", proposal.id,
+                    proposal.version, error)
+        return FilingNotice("failed")
+    if notified.without_address:
+        log.info("proposal %s: no email address for %s", proposal.id,
+                 ", ".join(notified.without_address))
+    return FilingNotice("sent", len(notified.sent), len(notified.without_address))

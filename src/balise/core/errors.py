@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
     "database_unreachable": lazy("The database cannot be reached ({url}): {detail}"),
     "database_durability": lazy("The database does not guarantee durable commits ({detail}); Balise refuses to start."),
     "setting_not_integer": lazy("The setting {name} must be a whole number, not {value}."),
+    "setting_routing_engine": lazy("The routing engine {value} is not known; choose osrm or valhalla."),
     "setting_language": lazy("The language {value} is not available; choose fr or en."),
     "not_found": lazy("This page or object does not exist, or you do not have access to it."),
     "forbidden": lazy("Your role does not allow this action."),
@@ -37,6 +38,8 @@ MESSAGES: dict[str, str] = {
     "end_before_start": lazy("The end comes before the start."),
     "negative_duration": lazy("A duration cannot be negative."),
     "out_of_range": lazy("The value must be between {low} and {high}."),
+    "past_retention": lazy("Saved more than {days} days ago, past the retention period: "
+                           "no longer accepted."),
     "unknown_choice": lazy("This choice is not in the list."),
     "username_taken": lazy("This user name is already taken."),
     "password_too_short": lazy("The password must have at least {n} characters."),
@@ -46,6 +49,7 @@ MESSAGES: dict[str, str] = {
     "not_collected": lazy("This kind of record ({key}) is not collected since decision {decision}."),
     "proposal_closed": lazy("This proposal is no longer open."),
     "csrf": lazy("The form expired or did not come from Balise; reload the page and try again."),
+    "nul_character": lazy("The field {name} holds a NUL character, which cannot be stored; remove it."),
 }
 
 

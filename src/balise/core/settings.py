@@ -29,6 +29,10 @@ class Settings:
     login_max_failures: int = 5
     login_window_minutes: int = 15
     smtp_url: str = ""
+    # A road-network server for travel times (empty: straight line × detour ÷ speed).
+    routing_url: str = ""
+    routing_engine: str = "osrm"
+    routing_timeout_s: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -46,6 +50,9 @@ class Settings:
             session_idle_minutes=_int(env, "BALISE_SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_int(env, "BALISE_SESSION_ABSOLUTE_HOURS", 12),
             smtp_url=env.get("BALISE_SMTP_URL", ""),
+            routing_url=env.get("BALISE_ROUTING_URL", "").rstrip("/"),
+            routing_engine=_routing_engine(env.get("BALISE_ROUTING_ENGINE", "osrm")),
+            routing_timeout_s=float(_int(env, "BALISE_ROUTING_TIMEOUT_S", 10)),
         )
 
 
@@ -81,6 +88,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError("setting_not_integer", name=name, value=raw) from exc
+
+
+def _routing_engine(raw: str) -> str:
+    engine = raw.strip().lower()
+    if engine not in ("osrm", "valhalla"):
+        raise ConfigError("setting_routing_engine", value=raw)
+    return engine
 
 
 def _language(raw: str) -> str:

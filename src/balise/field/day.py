@@ -32,6 +32,11 @@ from balise.grid.models import (
 )
 from balise.territory.models import Client, Site
 
+# The keys of a visit's realized state (``versions.snapshot``) each kind of record fills.
+SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
+    "realized_times": ("start", "end"), "travel": ("travel_minutes",),
+    "variance_reasons": ("reason_ids",), "notes": ("note",), "unmet_needs": (),
+}
 EARTH_KM = 6371.0
 
 
@@ -50,11 +55,16 @@ def worker_day(session: Session, viewer: Viewer, day: date) -> dict[str, Any]:
         Site.establishment_id == viewer.establishment_id)))
     references = _references(session, {a.act_id for v in visits for a in v.acts}, day)
     settings = collection.effective(session, viewer.establishment_id, viewer.team_id)
+    hidden = [name for key in collection.withheld(settings) for name in SNAPSHOT_FIELDS[key]]
     out = []
     previous: Client | None = None
     for visit in visits:
         client = clients[visit.client_id]
-        out.append(_visit(visit, client, previous, sites, references))
+        shown = _visit(visit, client, previous, sites, references)
+        # What the committee stopped collecting is not shown, even from before.
+        shown["realized"].update({name: [] if name == "reason_ids" else None
+                                  for name in hidden})
+        out.append(shown)
         previous = client
     return {
         "day": day.isoformat(),

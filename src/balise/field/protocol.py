@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -19,6 +19,8 @@ MAX_RECORDS = 200
 MAX_KEY_LENGTH = 255
 
 AckStatus = Literal["applied", "superseded", "refused", "conflict"]
+# A row id: 32-bit in PostgreSQL, so a larger number is refused here, not by the database.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class RealizationIn(BaseModel):
@@ -30,11 +32,12 @@ class RealizationIn(BaseModel):
     start: datetime | None = Field(None, description="Local time (Quebec) the visit began.")
     end: datetime | None = Field(None, description="Local time (Quebec) the visit ended.")
     travel_minutes: int | None = Field(None, ge=0, le=600)
-    acts_done: list[int] | None = Field(
+    acts_done: list[RowId] | None = Field(
         None, max_length=50, description="Act ids done; null means the planned acts.")
-    reason_ids: list[int] = Field(default_factory=list, max_length=20)
-    unmet_act_ids: list[int] = Field(default_factory=list, max_length=50)
-    note: str | None = Field(None, max_length=2000)
+    reason_ids: list[RowId] = Field(default_factory=list, max_length=20)
+    unmet_act_ids: list[RowId] = Field(default_factory=list, max_length=50)
+    # No NUL character: PostgreSQL text cannot hold one (SQLite can; both must agree).
+    note: str | None = Field(None, max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class VisitRecord(BaseModel):
@@ -47,7 +50,7 @@ class VisitRecord(BaseModel):
     device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     recorded_at: datetime = Field(
         description="The device's clock when the worker saved (ISO 8601, with offset).")
-    visit_id: int = Field(ge=1)
+    visit_id: RowId
     realization: RealizationIn
 
 

@@ -41,6 +41,12 @@ def request_fingerprint(body: bytes) -> str:
         return hashlib.sha256(body).hexdigest()
 
 
+# A record is kept this long after it is received (retention.py, "sync_records"). One
+# saved on a device longer ago than that is refused: its first copy may have been purged,
+# and accepting it again would bring back what the retention job erased.
+RECORD_KEPT_DAYS = 3 * 365
+
+
 def device_utc(moment: datetime) -> datetime:
     """A device time as naive UTC; a time without offset is read as Quebec time."""
     if moment.tzinfo is None:

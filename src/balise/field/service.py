@@ -2,14 +2,19 @@
 
 The whole batch is one transaction: the batch's key and answer, each record with its
 acknowledgment, and the visits they change are committed together, and only then is the
-answer sent — so an acknowledged record is a committed record (principle 6). Each record
-runs in its own savepoint, so a bad one is refused alone.
+answer sent — so an acknowledged record is a committed record (principle 6).
+
+The work is per batch, not per record: what the batch's records need is read in a few
+queries, each record is checked and applied in memory (every check before any change,
+so a refused record changes nothing), and the changes are written together. When that
+write fails, the batch is done again with one savepoint per record, so a bad record is
+still refused alone.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -32,10 +37,10 @@ from balise.field.models import (
     SyncRecord,
 )
 from balise.field.protocol import RecordAck, SyncRequest, SyncResponse, VisitRecord
-from balise.field.rules import device_utc, local_naive, sha256_of
+from balise.field.rules import RECORD_KEPT_DAYS, device_utc, local_naive, sha256_of
 from balise.grid.models import Visit
 from balise.grid.queries import access_visit
-from balise.grid.realization import Realization
+from balise.grid.realization import Realization, Recorder
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
 
 
 def _receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
-                   request: SyncRequest) -> BatchAnswer:
+                   request: SyncRequest, careful: bool = False) -> BatchAnswer:
     now = clock.now()
     batch_id = _insert_ignore(session, SyncBatch.__table__, ["user_id", "idempotency_key"], {
         "user_id": viewer.user_id, "idempotency_key": key, "request_sha256": fingerprint,
@@ -74,17 +79,30 @@ def _receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
         if not same:
             raise SyncError("idempotency_key_reused")
         return BatchAnswer(status, body or {}, replayed=True)
-    acks = _receive_records(session, viewer, request, batch_id, now)
+    try:
+        acks = _receive_records(session, viewer, request, batch_id, now, careful)
+    except _WriteOneByOne:
+        # The batch could not be written in one go: start again, record by record.
+        session.rollback()
+        return _receive_batch(session, viewer, key, fingerprint, request, careful=True)
     body = SyncResponse(received_at=now, acks=acks).model_dump(mode="json")
     session.execute(update(SyncBatch).where(SyncBatch.id == batch_id).values(response=body))
     session.commit()
     return BatchAnswer(200, body, replayed=False)
 
 
+class _WriteOneByOne(Exception):
+    """Writing the batch's changes together failed: a record id stored meanwhile by a
+    concurrent batch, or a value the database refuses. Rare; the batch is then done
+    again with one savepoint per record, which settles each record alone."""
+
+
 @dataclass
 class _Batch:
     """What a batch's records share, read once: their visits (locked), the records
-    already stored under their ids, and each visit's version in force."""
+    already stored under their ids, each visit's version in force, and what recording
+    the visits needs. ``rows`` are the records to store, written together at the end
+    (or one by one, each in its savepoint, when ``careful``)."""
 
     viewer: Viewer
     batch_id: int
@@ -92,6 +110,9 @@ class _Batch:
     stored: dict[uuid.UUID, SyncRecord | _Stored]
     heads: dict[int, versions.Head]
     visits: list[Visit]
+    recorder: Recorder
+    careful: bool
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,7 +126,7 @@ class _Stored:
 
 
 def _receive_records(session: Session, viewer: Viewer, request: SyncRequest, batch_id: int,
-                     now: datetime) -> list[RecordAck]:
+                     now: datetime, careful: bool) -> list[RecordAck]:
     records = request.records
     visit_ids = sorted({r.visit_id for r in records})
     # Lock the batch's visits first, in id order: two devices' versions of one visit are
@@ -120,15 +141,36 @@ def _receive_records(session: Session, viewer: Viewer, request: SyncRequest, bat
     stored: dict[uuid.UUID, SyncRecord | _Stored] = {
         row.record_id: row for row in session.scalars(select(SyncRecord).where(
             SyncRecord.record_id.in_([r.record_id for r in records])))}
-    batch = _Batch(viewer, batch_id, now, stored, versions.heads(session, visit_ids), visits)
+    recorder = Recorder.load(session, visits, (to_realization(r) for r in records))
+    batch = _Batch(viewer, batch_id, now, stored, versions.heads(session, visit_ids), visits,
+                   recorder, careful)
     acks: list[RecordAck | None] = [None] * len(records)
-    for index in sorted(range(len(records)),
-                        key=lambda i: (records[i].visit_id, str(records[i].record_id))):
-        acks[index] = receive_record(session, batch, records[index])
+    order = sorted(range(len(records)),
+                   key=lambda i: (records[i].visit_id, str(records[i].record_id)))
+    if careful:
+        for index in order:
+            acks[index] = receive_record(session, batch, records[index])
+    else:
+        # Nothing reaches the database until every record is decided: then the visits'
+        # changes in one flush and the records in one insert.
+        with session.no_autoflush:
+            for index in order:
+                acks[index] = receive_record(session, batch, records[index])
+        _write_together(session, batch)
     unreadable = [RecordAck(record_id=u.record_id, status="refused", code="invalid_record",
                             message=text_of("invalid_record", fields=", ".join(u.fields)))
                   for u in request.unreadable]
     return [a for a in acks if a is not None] + unreadable
+
+
+def _write_together(session: Session, batch: _Batch) -> None:
+    try:
+        session.flush()
+        written = _insert_many_ignore(session, batch.rows)
+    except (IntegrityError, DataError) as error:
+        raise _WriteOneByOne() from error
+    if written != len(batch.rows):
+        raise _WriteOneByOne()
 
 
 def receive_record(session: Session, batch: _Batch, record: VisitRecord) -> RecordAck:
@@ -137,39 +179,66 @@ def receive_record(session: Session, batch: _Batch, record: VisitRecord) -> Reco
     earlier = batch.stored.get(record.record_id)
     if earlier is not None:
         return replay(earlier, batch.viewer, digest)
-    # One savepoint per record: a bad record is undone alone, the batch goes on.
-    savepoint: SessionTransaction | None = session.begin_nested()
+    # Careful: one savepoint per record, so that a record the database refuses is undone
+    # alone. Otherwise a refused record changed nothing (checks come before changes).
+    savepoint: SessionTransaction | None = session.begin_nested() if batch.careful else None
+    decision: Decision | None = None
+    recorded_at = _utc(record.recorded_at)
     try:
-        status, ack, state, visit_id, head = _decide(session, batch.viewer, record,
-                                                     batch.heads)
-    except (BaliseError, IntegrityError, DataError) as error:
-        assert savepoint is not None
-        savepoint.rollback()  # nothing of a refused record stays but its acknowledgment
-        savepoint = None
-        status, ack, state, visit_id, head = RECORD_REFUSED, _refusal(
-            str(record.record_id), error), None, None, None
-    ack_json = ack.model_dump(mode="json")
-    row_id = _insert_ignore(session, SyncRecord.__table__, ["record_id"], {
-        "record_id": record.record_id, "user_id": batch.viewer.user_id,
-        "worker_id": batch.viewer.worker_id, "visit_id": visit_id, "batch_id": batch.batch_id,
-        "device_id": record.device_id, "recorded_at": device_utc(record.recorded_at),
-        "payload_sha256": digest, "payload": payload, "status": status, "ack": ack_json,
-        "applied_state": state, "received_at": batch.now})
-    if row_id is None:
-        # The same id was stored meanwhile by a batch that did not touch this visit:
-        # undo what this record did and answer as a replay. The unique key decides.
+        if recorded_at is None:
+            raise InvalidInput("recorded_at", "out_of_range", low="0001-01-02",
+                               high="9999-12-30")
+        if recorded_at < batch.now - timedelta(days=RECORD_KEPT_DAYS - 1):
+            raise InvalidInput("recorded_at", "past_retention", days=RECORD_KEPT_DAYS)
+        decision = _decide(session, batch, record, payload)
         if savepoint is not None:
-            savepoint.rollback()
-        found = session.scalars(select(SyncRecord).where(
-            SyncRecord.record_id == record.record_id)).one()
-        return replay(found, batch.viewer, digest)
-    if savepoint is not None:
-        savepoint.commit()
+            session.flush()
+    except (BaliseError, IntegrityError, DataError) as error:
+        if isinstance(error, (IntegrityError, DataError)) and savepoint is None:
+            raise
+        if savepoint is not None:
+            savepoint.rollback()  # nothing of a refused record stays but its acknowledgment
+            savepoint = None
+        if decision is not None:
+            batch.recorder.forget(decision.listed)
+        decision = Decision(RECORD_REFUSED, _refusal(str(record.record_id), error))
+    ack_json = decision.ack.model_dump(mode="json")
+    row = {
+        "record_id": record.record_id, "user_id": batch.viewer.user_id,
+        "worker_id": batch.viewer.worker_id, "visit_id": decision.visit_id,
+        "batch_id": batch.batch_id, "device_id": record.device_id,
+        "recorded_at": recorded_at or record.recorded_at.replace(tzinfo=None),
+        "payload_sha256": digest,
+        "payload": payload, "status": decision.status, "ack": ack_json,
+        "applied_state": decision.state, "received_at": batch.now}
+    if batch.careful:
+        if _insert_ignore(session, SyncRecord.__table__, ["record_id"], row) is None:
+            # The same id was stored meanwhile by a batch that did not touch this visit:
+            # undo what this record did and answer as a replay. The unique key decides.
+            if savepoint is not None:
+                savepoint.rollback()
+            batch.recorder.forget(decision.listed)
+            found = session.scalars(select(SyncRecord).where(
+                SyncRecord.record_id == record.record_id)).one()
+            return replay(found, batch.viewer, digest)
+        if savepoint is not None:
+            savepoint.commit()
+    else:
+        batch.rows.append(row)
     batch.stored[record.record_id] = _Stored(batch.viewer.user_id, digest, ack_json,
                                              record.record_id)
-    if head is not None:
-        batch.heads[head.visit_id] = head
-    return ack
+    if decision.head is not None:
+        batch.heads[decision.head.visit_id] = decision.head
+    return decision.ack
+
+
+def _utc(moment: datetime) -> datetime | None:
+    """The device time in UTC; None for a time that has none (year 1 with a positive
+    offset, year 9999 with a negative one): valid ISO 8601, off the calendar in UTC."""
+    try:
+        return device_utc(moment)
+    except OverflowError:
+        return None
 
 
 def replay(stored: SyncRecord | _Stored, viewer: Viewer, digest: str) -> RecordAck:
@@ -182,23 +251,36 @@ def replay(stored: SyncRecord | _Stored, viewer: Viewer, digest: str) -> RecordA
     return RecordAck.model_validate(stored.ack)
 
 
-Decision = tuple[str, RecordAck, dict[str, Any] | None, int | None, versions.Head | None]
+@dataclass(frozen=True)
+class Decision:
+    """What became of one record: its status and acknowledgment and, when it reached
+    its visit, the visit, the state it left and the new version in force."""
+
+    status: str
+    ack: RecordAck
+    visit_id: int | None = None
+    state: dict[str, Any] | None = None
+    head: versions.Head | None = None
+    listed: tuple[tuple[int, int], ...] = ()
 
 
-def _decide(session: Session, viewer: Viewer, record: VisitRecord,
-            heads: dict[int, versions.Head]) -> Decision:
-    """Check and place one record; raises what refuses it."""
+def _decide(session: Session, batch: _Batch, record: VisitRecord,
+            payload: dict[str, Any]) -> Decision:
+    """Check and place one record; raises what refuses it, before changing anything."""
     rid = str(record.record_id)
-    visit = access_visit(session, viewer, record.visit_id)
-    realization = to_realization(record, visit)
-    placed = versions.place(session, visit, record, realization, heads.get(visit.id))
+    visit = access_visit(session, batch.viewer, record.visit_id)
+    realization = to_realization(record)
+    require_on_day(realization, visit)
+    placed = versions.place(session, batch.recorder, visit, record, payload, realization,
+                            batch.heads.get(visit.id))
     if placed.applied:
-        return (RECORD_APPLIED, RecordAck(record_id=rid, status="applied", visit_id=visit.id),
-                placed.state, visit.id, placed.head)
+        return Decision(RECORD_APPLIED, RecordAck(record_id=rid, status="applied",
+                                                  visit_id=visit.id),
+                        visit.id, placed.state, placed.head, placed.listed)
     code = "superseded_other_device" if placed.other_device else "superseded_same_device"
-    return (RECORD_SUPERSEDED, RecordAck(record_id=rid, status="superseded", visit_id=visit.id,
-                                         code=code, message=text_of(code)),
-            None, visit.id, None)
+    return Decision(RECORD_SUPERSEDED, RecordAck(record_id=rid, status="superseded",
+                                                 visit_id=visit.id, code=code,
+                                                 message=text_of(code)), visit.id)
 
 
 def _refusal(record_id: str, error: Exception) -> RecordAck:
@@ -212,22 +294,24 @@ def _refusal(record_id: str, error: Exception) -> RecordAck:
                      message=text_of("invalid_record", fields="realization"))
 
 
-def to_realization(record: VisitRecord, visit: Visit) -> Realization:
+def to_realization(record: VisitRecord) -> Realization:
     """The protocol's record as the grid's one path to record a visit understands it."""
     given = record.realization
-    start, end = local_naive(given.start), local_naive(given.end)
-    first = datetime.combine(visit.day, datetime.min.time())
-    # A visit may run past midnight, never into another day: a wrong phone date is
-    # refused here rather than stored on the wrong day.
-    last = first + timedelta(hours=36)
-    for name, moment in (("start", start), ("end", end)):
-        if moment is not None and not first <= moment <= last:
-            raise RecordOutsideDay(name, day=visit.day.isoformat())
     return Realization(
-        status=given.status, start=start, end=end, travel_minutes=given.travel_minutes,
-        note=(given.note or "").strip() or None,
+        status=given.status, start=local_naive(given.start), end=local_naive(given.end),
+        travel_minutes=given.travel_minutes, note=(given.note or "").strip() or None,
         acts_done=frozenset(given.acts_done) if given.acts_done is not None else None,
         reason_ids=frozenset(given.reason_ids), unmet_act_ids=frozenset(given.unmet_act_ids))
+
+
+def require_on_day(realization: Realization, visit: Visit) -> None:
+    """A visit may run past midnight, never into another day: a wrong phone date is
+    refused here rather than stored on the wrong day."""
+    first = datetime.combine(visit.day, datetime.min.time())
+    last = first + timedelta(hours=36)
+    for name, moment in (("start", realization.start), ("end", realization.end)):
+        if moment is not None and not first <= moment <= last:
+            raise RecordOutsideDay(name, day=visit.day.isoformat())
 
 
 @cache
@@ -246,3 +330,13 @@ def _insert_ignore(session: Session, table: Any, conflict_on: list[str],
     statement = _insert_statement(session.get_bind().dialect.name, table, tuple(conflict_on))
     found = session.execute(statement, values).scalar_one_or_none()
     return int(found) if found is not None else None
+
+
+def _insert_many_ignore(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Store a batch's records in one ``INSERT … ON CONFLICT DO NOTHING``; how many
+    were new (fewer than sent: a concurrent batch stored one of these ids first)."""
+    if not rows:
+        return 0
+    statement = _insert_statement(session.get_bind().dialect.name, SyncRecord.__table__,
+                                  ("record_id",))
+    return len(session.execute(statement, rows).all())

@@ -22,7 +22,7 @@ from balise.field.models import RECORD_APPLIED, SyncConflict, SyncRecord
 from balise.field.protocol import VisitRecord
 from balise.field.rules import VersionKey, device_utc, is_conflict, rule_between, wins_over
 from balise.grid.models import Visit
-from balise.grid.realization import Realization, record
+from balise.grid.realization import Realization, Recorder
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class Placed:
     state: dict[str, Any] | None  # the visit as the record left it, when applied
     other_device: bool  # when superseded: by another device's version
     head: Head | None = None  # the new version in force, when applied
+    listed: tuple[tuple[int, int], ...] = ()  # unmet needs it put on the waiting list
 
 
 def heads(session: Session, visit_ids: list[int]) -> dict[int, Head]:
@@ -63,28 +64,31 @@ def heads(session: Session, visit_ids: list[int]) -> dict[int, Head]:
                              r.applied_state) for r in rows}
 
 
-def place(session: Session, visit: Visit, incoming: VisitRecord, realization: Realization,
-          head: Head | None) -> Placed:
+def place(session: Session, recorder: Recorder, visit: Visit, incoming: VisitRecord,
+          payload: dict[str, Any], realization: Realization, head: Head | None) -> Placed:
     """Apply the incoming version if it wins over ``head``, or keep it aside; either way
-    it has passed the same checks (collection settings, known acts and reasons)."""
+    it has passed the same checks (collection settings, known acts and reasons). Raises
+    before changing anything when the version is refused; changes are in memory until
+    the caller flushes."""
     key = VersionKey(device_utc(incoming.recorded_at), str(incoming.record_id))
     head_key = head.key if head is not None else None
     current = snapshot(visit)
     outside = _changed_outside(visit, head, current)
     if not wins_over(key, head_key):
         assert head is not None and head_key is not None
-        _check_only(session, visit, realization)
+        # The losing version passes the same checks as a winning one, and changes nothing.
+        recorder.check(visit, realization)
         other = is_conflict(head.device_id, incoming.device_id)
         if other or outside:
             # What is in force stays; the incoming version is kept beside it.
             _set_aside(session, visit, rule_between(head_key, key),
                        kept_id=None if outside else head.record_id,
                        kept=current if outside else _version_of(head.payload),
-                       aside_id=incoming.record_id, aside=_version_of(_dump(incoming)),
+                       aside_id=incoming.record_id, aside=_version_of(payload),
                        source="device")
         return Placed(applied=False, state=None, other_device=other)
-    record(session, visit, realization)
-    kept = _version_of(_dump(incoming))
+    listed = recorder.apply(visit, realization)
+    kept = _version_of(payload)
     if outside:
         _set_aside(session, visit, "replaces_server_change", kept_id=incoming.record_id,
                    kept=kept, aside_id=None, aside=current, source="server")
@@ -95,8 +99,8 @@ def place(session: Session, visit: Visit, incoming: VisitRecord, realization: Re
                    source="device")
     state = snapshot(visit)
     return Placed(applied=True, state=state, other_device=False, head=Head(
-        visit.id, incoming.record_id, key.recorded_at, incoming.device_id, _dump(incoming),
-        state))
+        visit.id, incoming.record_id, key.recorded_at, incoming.device_id, payload,
+        state), listed=tuple(listed))
 
 
 def _changed_outside(visit: Visit, head: Head | None, current: dict[str, Any]) -> bool:
@@ -105,16 +109,6 @@ def _changed_outside(visit: Visit, head: Head | None, current: dict[str, Any]) -
     if head is None:
         return visit.status != "planned"
     return head.applied_state is not None and head.applied_state != current
-
-
-def _check_only(session: Session, visit: Visit, realization: Realization) -> None:
-    # The losing version goes through the one path to record a visit, then is undone:
-    # the same checks, no second copy of them.
-    probe = session.begin_nested()
-    try:
-        record(session, visit, realization)
-    finally:
-        probe.rollback()
 
 
 def snapshot(visit: Visit) -> dict[str, Any]:
@@ -133,10 +127,6 @@ def snapshot(visit: Visit) -> dict[str, Any]:
 def _version_of(payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload.get("realization", {}), "recorded_at": payload.get("recorded_at"),
             "device_id": payload.get("device_id")}
-
-
-def _dump(incoming: VisitRecord) -> dict[str, Any]:
-    return incoming.model_dump(mode="json")
 
 
 def _set_aside(session: Session, visit: Visit, rule: str, *, kept_id: uuid.UUID | None,

@@ -36,6 +36,13 @@ KINDS: dict[str, str] = {
     "travel": lazy("Travel time"),
 }
 DEFAULTS: dict[str, bool] = dict.fromkeys(KINDS, True)
+# The fields of a visit each kind of record fills (unmet needs go to the waiting list).
+VISIT_FIELDS: dict[str, tuple[str, ...]] = {
+    "realized_times": ("realized_start", "realized_end"),
+    "travel": ("travel_minutes",),
+    "notes": ("note",),
+    "variance_reasons": ("reasons",),
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,35 @@ def effective(session: Session, establishment_id: int, team_id: int | None) -> d
     for row in sorted(rows, key=lambda r: (r.team_id is not None, r.set_at, r.id)):
         settings[row.key] = Setting(row.key, row.enabled, row.decision_ref, row.team_id is not None)
     return settings
+
+
+def withheld(settings: dict[str, Setting]) -> frozenset[str]:
+    """The kinds of record switched off: no page or export of single visits shows them.
+
+    Values recorded before the decision stay stored until their retention period ends
+    (docs/privacy/retention.md) but are no longer shown, even for the days before it:
+    the committee withdrew the record, not only its future entries. Indicators keep the
+    periods before the decision (``indicators.series.not_collected``)."""
+    return frozenset(key for key, setting in settings.items() if not setting.enabled)
+
+
+class TeamSettings:
+    """The settings in force per team of one establishment, read once per team: for
+    exports and imports that go through thousands of visits."""
+
+    def __init__(self, session: Session, establishment_id: int) -> None:
+        self.session = session
+        self.establishment_id = establishment_id
+        self._found: dict[int | None, dict[str, Setting]] = {}
+
+    def __call__(self, team_id: int | None) -> dict[str, Setting]:
+        if team_id not in self._found:
+            self._found[team_id] = effective(self.session, self.establishment_id, team_id)
+        return self._found[team_id]
+
+    def withheld_fields(self, team_id: int | None) -> frozenset[str]:
+        return frozenset(name for key in withheld(self(team_id))
+                         for name in VISIT_FIELDS.get(key, ()))
 
 
 def require(settings: dict[str, Setting], key: str) -> None:

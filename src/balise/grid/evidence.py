@@ -44,12 +44,14 @@ def iso_smaf_group(profiles: ArrayLike) -> Ints:
     return np.searchsorted(uppers, np.asarray(profiles), side="left").astype(np.int64)
 
 
-def histograms(groups: ArrayLike, minutes: ArrayLike, n_groups: int) -> Ints:
-    """Counts of minutes per group: ``result[g, m]`` visits of group ``g`` lasting ``m``."""
+def histograms(groups: ArrayLike, minutes: ArrayLike, n_groups: int,
+               weights: ArrayLike | None = None) -> Ints:
+    """Counts of minutes per group: ``result[g, m]`` visits of group ``g`` lasting ``m``.
+    ``weights``: the visits each row stands for (rows of a histogram already counted)."""
     m = np.clip(np.asarray(minutes, dtype=np.int64), 0, MAX_MINUTES)
     key = np.asarray(groups, dtype=np.int64) * (MAX_MINUTES + 1) + m
-    counts = np.bincount(key, minlength=n_groups * (MAX_MINUTES + 1))
-    return counts.astype(np.int64).reshape(n_groups, MAX_MINUTES + 1)
+    counts = np.bincount(key, weights=weights, minlength=n_groups * (MAX_MINUTES + 1))
+    return np.rint(counts).astype(np.int64).reshape(n_groups, MAX_MINUTES + 1)
 
 
 # --- quantiles with a distribution-free interval ----------------------------------------
@@ -179,29 +181,46 @@ class WhatIf:
     median_excess: float | None
 
 
-def what_if(minutes: ArrayLike, other: ArrayLike, proposed: int) -> WhatIf:
+def what_if(minutes: ArrayLike, other: ArrayLike, proposed: int,
+            weights: ArrayLike | None = None) -> WhatIf:
     """Share of visits over their standard if the act's time were ``proposed``; the
-    excess is the act's attributed share of the visit's overrun."""
+    excess is the act's attributed share of the visit's overrun. ``weights``: the
+    visits each row stands for (one by default)."""
     m = np.asarray(minutes, dtype=np.float64)
+    w = np.ones_like(m) if weights is None else np.asarray(weights, dtype=np.int64)
     other_ = np.broadcast_to(np.asarray(other, dtype=np.float64), m.shape)
     above = over_standard(m, proposed, other_)
-    n_above = int(above.sum())
+    visits, n_above = int(w.sum()), int(w[above].sum())
     if n_above == 0:
-        return WhatIf(proposed, len(m), 0.0, None, None)
+        return WhatIf(proposed, visits, 0.0, None, None)
     excess = attributed_overrun(m[above], proposed, other_[above])
-    return WhatIf(proposed, len(m), n_above / len(m), float(excess.mean()),
-                  float(np.median(excess)))
+    return WhatIf(proposed, visits, n_above / visits,
+                  float((excess * w[above]).sum() / n_above),
+                  weighted_median(excess, w[above]))
+
+
+def weighted_median(values: ArrayLike, counts: ArrayLike) -> float:
+    """``np.median`` of the values each repeated ``counts`` times, without repeating:
+    the middle order statistic, or the mean of the two middle ones."""
+    v, c = np.asarray(values, dtype=np.float64), np.asarray(counts, dtype=np.int64)
+    order = np.argsort(v, kind="stable")
+    v, cumulative = v[order], np.cumsum(c[order])
+    n = int(cumulative[-1])
+    low = v[np.searchsorted(cumulative, (n + 1) // 2)]
+    high = v[np.searchsorted(cumulative, n // 2 + 1)]
+    return float((low + high) / 2)
 
 
 # --- per-act times from visits of several acts ------------------------------------------
 
 
 def estimate_act_minutes(act_visit: ArrayLike, act: ArrayLike, minutes: ArrayLike,
-                         n_acts: int) -> Floats:
+                         n_acts: int, weights: ArrayLike | None = None) -> Floats:
     """Mean minutes each act adds to a visit, from all visits (one act or several), by
     non-negative least squares on ``minutes_v = sum of x_a over the acts done in v``.
 
-    ``act_visit[j]`` is the visit (index into ``minutes``) of the act ``act[j]``.
+    ``act_visit[j]`` is the visit (index into ``minutes``) of the act ``act[j]``;
+    ``weights[i]``, the visits row ``i`` stands for (one by default).
 
     A cross-check of the proportional attribution, which leans on the reference times
     it is meant to judge. The normal equations (acts x acts) are counted in one pass
@@ -212,11 +231,12 @@ def estimate_act_minutes(act_visit: ArrayLike, act: ArrayLike, minutes: ArrayLik
     visits = np.asarray(act_visit, dtype=np.int64)
     acts = np.asarray(act, dtype=np.int64)
     y = np.asarray(minutes, dtype=np.float64)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
     if len(visits) > 1 and bool(np.any(visits[1:] < visits[:-1])):
         order = np.argsort(visits, kind="stable")
         visits, acts = visits[order], acts[order]
     cells = n_acts * n_acts
-    gram = np.bincount(acts * (n_acts + 1), minlength=cells).astype(np.float64)
+    gram = np.bincount(acts * (n_acts + 1), weights=w[visits], minlength=cells)
     offset = 1
     # Acts of a visit are contiguous: rows ``offset`` apart in the same visit are a pair.
     while offset < len(visits):
@@ -224,11 +244,12 @@ def estimate_act_minutes(act_visit: ArrayLike, act: ArrayLike, minutes: ArrayLik
         if not same.any():
             break
         first, second = acts[:-offset][same], acts[offset:][same]
-        gram += np.bincount(first * n_acts + second, minlength=cells)
-        gram += np.bincount(second * n_acts + first, minlength=cells)
+        pair_weight = w[visits[:-offset][same]]
+        gram += np.bincount(first * n_acts + second, weights=pair_weight, minlength=cells)
+        gram += np.bincount(second * n_acts + first, weights=pair_weight, minlength=cells)
         offset += 1
     gram = gram.reshape(n_acts, n_acts)
-    moment = np.bincount(acts, weights=y[visits], minlength=n_acts)
+    moment = np.bincount(acts, weights=(y * w)[visits], minlength=n_acts)
     seen = np.diag(gram) > 0
     result = np.full(n_acts, np.nan)
     if not seen.any():

@@ -36,9 +36,10 @@ EPOCH = date(1970, 1, 1)  # a Thursday: Monday-based week = (days + 3) // 7
 @dataclass(frozen=True)
 class VisitFrame:
     """Row ``i`` of the visit columns is one realized visit; row ``j`` of the act
-    columns is one act done in visit ``act_visit[j]`` (ascending). Teams and acts are
-    dense indices into ``team_ids`` and ``act_ids``; workers are dense indices whose
-    ids are not kept, since nothing computed here is about one worker."""
+    columns is one act done in visit ``act_visit[j]`` (ascending; a visit's acts by
+    ascending id). Teams, acts and workers are dense indices into ``team_ids``,
+    ``act_ids`` and ``worker_ids``; worker ids only serve to keep the summaries' count
+    of distinct workers (:mod:`balise.grid.summary_upkeep`) and never leave this layer."""
 
     minutes: Ints
     team: Ints
@@ -49,7 +50,11 @@ class VisitFrame:
     act: Ints
     team_ids: Ints
     act_ids: Ints
-    n_workers: int
+    worker_ids: Ints
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.worker_ids)
 
     @property
     def visits(self) -> int:
@@ -68,7 +73,6 @@ class VisitFrame:
         """A columnar snapshot (NumPy ``.npz``), for reading millions of visits again
         without the database; see docs/grid-evidence.md."""
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
-        arrays["n_workers"] = np.array(self.n_workers)
         with path.open("wb") as handle:
             np.savez(handle, **arrays)
 
@@ -76,7 +80,6 @@ class VisitFrame:
     def read(cls, path: Path) -> VisitFrame:
         with np.load(path) as stored:
             values: dict[str, Any] = {name: stored[name] for name in stored.files}
-        values["n_workers"] = int(values["n_workers"])
         return cls(**values)
 
 
@@ -131,7 +134,7 @@ def _realized(query: Rows, establishment_ids: Collection[int]) -> Rows:
 def _columns(session: Session, query: Rows, width: int) -> Ints:
     """Run a query whose columns are all integers; return them as an ``(n, width)`` array."""
     bind = session.get_bind()
-    # The only bound values are establishment ids and a status: integers and a constant.
+    # The only bound values are ids and a status: integers and a constant.
     sql = str(query.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
     cursor = session.connection().connection.cursor()
     try:
@@ -144,19 +147,28 @@ def _columns(session: Session, query: Rows, width: int) -> Ints:
     return np.array(rows, dtype=np.int64)
 
 
-def load_frame(session: Session, establishment_ids: Collection[int]) -> VisitFrame:
-    """Every realized visit of these establishments with a worker, start and end.
+def load_frame(session: Session, establishment_ids: Collection[int],
+               visit_ids: Collection[int] | None = None) -> VisitFrame:
+    """Every realized visit of these establishments with a worker, start and end (only
+    those of ``visit_ids`` when given: what the summaries' upkeep reads at each write).
 
     No join: clients' profiles and the acts are read apart and matched here, which
     spares the database a join over millions of rows (SQLite does them row by row)."""
     dialect = session.get_bind().dialect.name
-    visits = _columns(session, _realized(
-        select(Visit.id, _minutes(dialect), Visit.team_id, Visit.client_id, Visit.worker_id,
-               _days(dialect)), establishment_ids), 6)
-    clients = _columns(session, select(Client.id, Client.iso_smaf).where(
-        Client.establishment_id.in_(sorted(int(i) for i in establishment_ids))), 2)
-    acts = _columns(session, select(VisitAct.visit_id, VisitAct.act_id)
-                    .where(VisitAct.done.is_(True)), 2)
+    query = _realized(select(Visit.id, _minutes(dialect), Visit.team_id, Visit.client_id,
+                             Visit.worker_id, _days(dialect)), establishment_ids)
+    clients_query = select(Client.id, Client.iso_smaf).where(
+        Client.establishment_id.in_(sorted(int(i) for i in establishment_ids)))
+    acts_query = select(VisitAct.visit_id, VisitAct.act_id).where(VisitAct.done.is_(True))
+    if visit_ids is not None:
+        wanted = sorted(int(i) for i in visit_ids)
+        query = query.where(Visit.id.in_(wanted))
+        clients_query = clients_query.where(Client.id.in_(
+            select(Visit.client_id).where(Visit.id.in_(wanted))))
+        acts_query = acts_query.where(VisitAct.visit_id.in_(wanted))
+    visits = _columns(session, query, 6)
+    clients = _columns(session, clients_query, 2)
+    acts = _columns(session, acts_query, 2)
     visits = visits[np.argsort(visits[:, 0], kind="stable")]
     clients = clients[np.argsort(clients[:, 0])]
     acts = acts[np.lexsort((acts[:, 1], acts[:, 0]))]
@@ -177,5 +189,5 @@ def load_frame(session: Session, establishment_ids: Collection[int]) -> VisitFra
         act=act_codes.index,
         team_ids=teams.ids,
         act_ids=act_codes.ids,
-        n_workers=len(workers.ids),
+        worker_ids=workers.ids,
     )

@@ -29,7 +29,8 @@ from balise.grid.catalogue import (
     catalogue_entry,
     current_minutes,
 )
-from balise.grid.evidence_frame import VisitFrame, load_frame
+from balise.grid.evidence_cells import EvidenceCells, cells_of_frame, read_cells
+from balise.grid.evidence_frame import VisitFrame
 from balise.territory.models import Team
 
 Ints = NDArray[np.int64]
@@ -86,70 +87,80 @@ def evidence_for_acts(
 ) -> Evidence:
     """The evidence of one act (``act_code``) or of every act of the catalogue, over the
     realized visits of these establishments. ``proposed`` maps act codes to a time to try
-    (the what-if). ``frame`` lets a caller pass visits already read (a snapshot)."""
+    (the what-if). By default the visits are read from the summaries kept at every
+    visit write; ``frame`` passes visits read from scratch (or a snapshot) instead."""
     today = clock.today()
     catalogue = act_catalogue(session, today)
     entries = [catalogue_entry(session, act_code, today)] if act_code else catalogue
-    frame = frame if frame is not None else load_frame(session, establishment_ids)
+    cells = cells_of_frame(frame) if frame is not None else read_cells(session,
+                                                                        establishment_ids)
     teams = {t.id: t for t in session.scalars(
-        select(Team).where(Team.id.in_(frame.team_ids.tolist())))}
-    computer = _Computer(frame, current_minutes(catalogue), teams)
+        select(Team).where(Team.id.in_(cells.team_ids.tolist())))}
+    computer = _Computer(cells, current_minutes(catalogue), teams)
     acts = [computer.act(entry, (proposed or {}).get(entry.act.code)) for entry in entries]
-    return Evidence(acts, guard_count(frame.visits, frame.n_workers),
-                    int(computer.team_weeks.sum()), today)
+    return Evidence(acts, guard_count(cells.visits, cells.n_workers),
+                    int(cells.team_weeks.sum()), today)
+
+
+def _slices(key: Ints, n: int) -> tuple[Ints, Ints]:
+    """An order that makes the rows of each ``key`` (0..n-1) one slice, and the bounds."""
+    # Radix sort of small indices, stable.
+    small = key.astype(np.int16) if n < 2**15 else key
+    order = np.argsort(small, kind="stable")
+    return order, np.searchsorted(key[order], np.arange(n + 1))
 
 
 class _Computer:
-    """Everything the acts of one frame share, computed once."""
+    """Everything the acts of one set of cells share, computed once."""
 
-    def __init__(self, frame: VisitFrame, references: Mapping[int, int],
+    def __init__(self, cells: EvidenceCells, references: Mapping[int, int],
                  teams: Mapping[int, Team]) -> None:
-        self.frame = frame
-        self.team_list = [teams[int(i)] for i in frame.team_ids]
-        self.act_index = {int(a): i for i, a in enumerate(frame.act_ids)}
-        ref_of_act = np.array([references.get(int(a), 0) for a in frame.act_ids],
+        self.cells = cells
+        self.team_list = [teams[int(i)] for i in cells.team_ids]
+        self.act_index = {int(a): i for i, a in enumerate(cells.act_ids)}
+        n_cells = len(cells.count)
+        ref_of_act = np.array([references.get(int(a), 0) for a in cells.act_ids],
                               dtype=np.float64)
         # A visit's standard: the sum of its acts' reference times (0 for an act without).
-        standard = np.bincount(frame.act_visit, weights=ref_of_act[frame.act],
-                               minlength=frame.visits)
-        n_acts = np.bincount(frame.act_visit, minlength=frame.visits)
-        # Radix sort of small act indices: the rows of each act become one slice, and each
-        # column is gathered once for all acts rather than act by act.
-        small = frame.act.astype(np.int16) if len(frame.act_ids) < 2**15 else frame.act
-        order = np.argsort(small, kind="stable")
-        self.bounds = np.searchsorted(frame.act[order], np.arange(len(frame.act_ids) + 1))
-        visit = frame.act_visit[order]
-
-        def gather(values: Ints) -> Ints:
-            # Small integers travel as int32: a random gather over millions of rows is
-            # bound by memory, and half the bytes is close to half the time.
-            return np.asarray(values, dtype=np.int32)[visit].astype(np.int64)
-
-        self.rows = {"minutes": gather(frame.minutes), "standard": standard[visit],
-                     "alone": (n_acts == 1)[visit], "worker": gather(frame.worker),
-                     "band": gather(frame.smaf_group), "team": gather(frame.team)}
-        self.team_weeks = frame.team_weeks()
-        self.estimates = rules.estimate_act_minutes(frame.act_visit, frame.act, frame.minutes,
-                                                    len(frame.act_ids))
+        standard = np.bincount(cells.act_cell, weights=ref_of_act[cells.act], minlength=n_cells)
+        n_acts = np.bincount(cells.act_cell, minlength=n_cells)
+        order, self.bounds = _slices(cells.act, len(cells.act_ids))
+        cell = cells.act_cell[order]
+        self.rows = {"minutes": cells.minutes[cell], "count": cells.count[cell],
+                     "standard": standard[cell], "alone": (n_acts == 1)[cell],
+                     "band": cells.smaf_group[cell], "team": cells.team[cell]}
+        # Worker rows by act; the rows of any visit (act -1) come first and are not used.
+        worker_order, bounds = _slices(cells.worker_act + 1, len(cells.act_ids) + 1)
+        self.worker_bounds = bounds[1:]
+        self.workers = {"worker": cells.worker[worker_order],
+                        "band": cells.worker_group[worker_order],
+                        "team": cells.worker_team[worker_order]}
+        self.estimates = rules.estimate_act_minutes(cells.act_cell, cells.act, cells.minutes,
+                                                    len(cells.act_ids), cells.count)
 
     def act(self, entry: CatalogueEntry, proposed: int | None) -> ActEvidence:
         index = self.act_index.get(entry.act.id)
         rows = slice(0, 0) if index is None else slice(self.bounds[index], self.bounds[index + 1])
+        worker_rows = slice(0, 0) if index is None else slice(self.worker_bounds[index],
+                                                              self.worker_bounds[index + 1])
         column = {name: values[rows] for name, values in self.rows.items()}
+        who = {name: values[worker_rows] for name, values in self.workers.items()}
         reference = entry.current.minutes if entry.current else None
-        sample = _Sample.of(column["minutes"], column["standard"] - (reference or 0),
-                            column["alone"], column["worker"], self.frame.n_workers, reference,
-                            proposed)
-        total_weeks = int(self.team_weeks.sum())
-        whole = np.zeros(len(column["minutes"]), dtype=np.int64)
-        overall = sample.groups(whole, np.array([total_weeks]))[0]
+        sample = _Sample.of(column["minutes"], column["count"],
+                            column["standard"] - (reference or 0), column["alone"],
+                            who["worker"], reference, proposed)
+        team_weeks = self.cells.team_weeks
+        total_weeks = int(team_weeks.sum())
+        overall = sample.groups(np.zeros(len(column["minutes"]), dtype=np.int64),
+                                np.zeros(len(who["worker"]), dtype=np.int64),
+                                np.array([total_weeks]))[0]
         shown = not overall.suppressed
         n_bands = len(rules.ISO_SMAF_GROUPS)
         bands = rules.suppress_complements(dict(enumerate(sample.groups(
-            column["band"], np.full(n_bands, total_weeks)))), shown,
-            sample.workers_of(column["band"]))
+            column["band"], who["band"], np.full(n_bands, total_weeks)))), shown,
+            sample.workers_of(who["band"]))
         teams = rules.suppress_complements(dict(enumerate(sample.groups(
-            column["team"], self.team_weeks))), shown, sample.workers_of(column["team"]))
+            column["team"], who["team"], team_weeks))), shown, sample.workers_of(who["team"]))
         estimated = float(self.estimates[index]) if index is not None else float("nan")
         return ActEvidence(
             entry=entry,
@@ -159,35 +170,35 @@ class _Computer:
             estimated_minutes=guard_count(estimated, overall.workers),
             # Each value as if in force today, the visit's other acts at their current
             # values: the share of today's visits each value would have flagged.
-            history=[(v, guard_count(rules.what_if(sample.minutes, sample.other, v.minutes),
-                                     overall.workers)) for v in entry.versions],
+            history=[(v, guard_count(rules.what_if(sample.minutes, sample.other, v.minutes,
+                                                   sample.count), overall.workers))
+                     for v in entry.versions],
             proposed=proposed,
         )
 
 
 @dataclass(frozen=True)
 class _Sample:
-    """The visits holding one act, with what every grouping of them needs."""
+    """The cells holding one act, with what every grouping of them needs; ``worker``
+    lists the distinct workers behind them, one row per (group of the row, worker)."""
 
     minutes: Ints
+    count: Ints  # visits of each cell
     other: Floats  # the reference times of the visit's other acts
     alone: NDArray[np.bool_]
     worker: Ints
-    n_workers: int
     above: Floats | None  # 1.0 when over the standard; None without a reference
     overrun: Floats | None  # the act's attributed minutes beyond the standard
     proposed: int | None
-    alone_minutes: Ints  # the minutes of the visits where the act is alone
 
     @classmethod
-    def of(cls, minutes: Ints, other: Floats, alone: NDArray[np.bool_], worker: Ints,
-           n_workers: int, reference: int | None, proposed: int | None) -> _Sample:
+    def of(cls, minutes: Ints, count: Ints, other: Floats, alone: NDArray[np.bool_],
+           worker: Ints, reference: int | None, proposed: int | None) -> _Sample:
         above = overrun = None
         if reference is not None:
             above = rules.over_standard(minutes, reference, other).astype(np.float64)
             overrun = rules.attributed_overrun(minutes, reference, other)
-        return cls(minutes, other, alone, worker, n_workers, above, overrun, proposed,
-                   minutes[alone])
+        return cls(minutes, count, other, alone, worker, above, overrun, proposed)
 
     def workers_of(self, key: Ints) -> Callable[[set[int]], int]:
         """Distinct workers of a union of groups: one worker may visit clients of several
@@ -196,18 +207,24 @@ class _Sample:
             return len(np.unique(self.worker[np.isin(key, sorted(groups))]))
         return count
 
-    def groups(self, key: Ints, team_weeks: Ints) -> list[Guarded[GroupFigures]]:
-        """Figures of each group ``key`` takes (0..len(team_weeks) - 1), guarded."""
+    def groups(self, key: Ints, worker_key: Ints,
+               team_weeks: Ints) -> list[Guarded[GroupFigures]]:
+        """Figures of each group ``key`` takes (0..len(team_weeks) - 1), guarded;
+        ``worker_key`` is the group of each worker row."""
         n_groups = len(team_weeks)
-        visits = np.bincount(key, minlength=n_groups)
-        hist = rules.histograms(key[self.alone], self.alone_minutes, n_groups)
+        weights = self.count.astype(np.float64)
+        visits = np.rint(np.bincount(key, weights=weights, minlength=n_groups)).astype(np.int64)
+        hist = rules.histograms(key[self.alone], self.minutes[self.alone], n_groups,
+                                weights[self.alone])
         quantiles = [rules.quantiles(hist, q) for q in rules.QUANTILES]
         alone = hist.sum(axis=1)
         above = overrun = None
         if self.above is not None and self.overrun is not None:
-            above = np.bincount(key, weights=self.above, minlength=n_groups)
-            overrun = np.bincount(key, weights=self.overrun, minlength=n_groups)
-        workers = _distinct_workers(key, self.worker, n_groups, self.n_workers)
+            above = np.bincount(key, weights=self.above * weights, minlength=n_groups)
+            overrun = np.bincount(key, weights=self.overrun * weights, minlength=n_groups)
+        workers = np.bincount(np.unique(worker_key * (int(self.worker.max(initial=0)) + 1)
+                                        + self.worker) // (int(self.worker.max(initial=0)) + 1),
+                              minlength=n_groups)
         result = []
         for g in range(n_groups):
             n = int(visits[g])
@@ -219,17 +236,8 @@ class _Sample:
                 overrun_per_team_week=rules.overrun_per_team_week(
                     float(overrun[g]), int(team_weeks[g])) if overrun is not None else None,
                 what_if=None if self.proposed is None else rules.what_if(
-                    self.minutes[key == g], self.other[key == g], self.proposed),
+                    self.minutes[key == g], self.other[key == g], self.proposed,
+                    self.count[key == g]),
             )
             result.append(guard_count(figures, int(workers[g])))
         return result
-
-
-def _distinct_workers(key: Ints, worker: Ints, n_groups: int, n_workers: int) -> Ints:
-    """Distinct workers per group, by a presence table when it is small enough (one
-    pass), else by sorting the (group, worker) pairs."""
-    pairs = key * n_workers + worker
-    if n_groups * n_workers <= 20_000_000:
-        seen = np.bincount(pairs, minlength=n_groups * n_workers) > 0
-        return np.asarray(seen.reshape(n_groups, n_workers).sum(axis=1), dtype=np.int64)
-    return np.bincount(np.unique(pairs) // n_workers, minlength=n_groups)

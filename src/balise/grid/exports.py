@@ -30,6 +30,7 @@ from balise.core.access import Role, Viewer
 from balise.core.errors import Forbidden, NotFound
 from balise.core.i18n import current_language, lazy
 from balise.core.i18n import gettext as _
+from balise.grid.collection import TeamSettings
 from balise.grid.imports import kind_io
 from balise.grid.io_files import write_csv, write_xlsx
 from balise.grid.io_schema import SCHEMAS, FileRefused, Kind
@@ -114,10 +115,15 @@ def export_rows(session: Session, kind: Kind, scope: ExportScope, first: date | 
     language = current_language()
     handler = kind_io(kind, session, scope.establishment_id)
     columns = exported_columns(kind, scope)
+    teams = TeamSettings(session, scope.establishment_id) if kind is Kind.VISITS else None
     for count, record in enumerate(handler.records(first, last, scope.worker_id), start=1):
         if max_rows is not None and count > max_rows:
             raise FileRefused("export_too_large", n=max_rows)
         row = handler.as_row(record)
+        if teams is not None:
+            # What the committee stopped collecting is not exported (grid/collection.py).
+            row.update({name: () if isinstance(row[name], tuple) else None
+                        for name in teams.withheld_fields(record.team_id) if name in row})
         yield [format_cell(column, row[column.name], language, spreadsheet)
                for column in columns]
 

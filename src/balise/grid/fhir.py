@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from balise.core import clock
 from balise.core.i18n import pick
+from balise.grid.collection import TeamSettings
 from balise.grid.exports import ExportScope
 from balise.grid.io_schema import FileRefused
 from balise.grid.io_visits import VisitsIO
@@ -54,10 +55,11 @@ def _instant(moment: datetime) -> str:
 
 
 def encounter(visit: Visit, io: VisitsIO, establishment_code: str, *,
-              own_figures: bool) -> dict[str, Any]:
+              own_figures: bool, withheld: frozenset[str] = frozenset()) -> dict[str, Any]:
     """One realized visit as a plain FHIR Encounter (validated with its Bundle).
 
-    ``own_figures``: the export is the worker's own, so it may hold realized times."""
+    ``own_figures``: the export is the worker's own, so it may hold realized times.
+    ``withheld``: visit fields the committee stopped collecting (grid/collection.py)."""
     refs = io.refs
     done = [link for link in visit.acts if link.done] or [a for a in visit.acts if a.planned]
     acts = [refs.acts[refs.act_codes[link.act_id]] for link in done]
@@ -80,9 +82,9 @@ def encounter(visit: Visit, io: VisitsIO, establishment_code: str, *,
         resource["participant"] = [{"individual": {"type": "Practitioner", "identifier": {
             "system": _system("worker", establishment_code),
             "value": refs.worker_codes[visit.worker_id]}}}]
-    if not own_figures:
+    if not own_figures or "realized_start" in withheld:
         # Realized times are one worker's time figures: only their own export holds them.
-        return _with_reasons(resource, visit)
+        return _with_reasons(resource, visit, withheld)
     period = {key: _instant(moment) for key, moment in
               (("start", visit.realized_start), ("end", visit.realized_end)) if moment}
     if period:
@@ -90,11 +92,12 @@ def encounter(visit: Visit, io: VisitsIO, establishment_code: str, *,
     if visit.realized_minutes is not None:
         resource["length"] = {"value": visit.realized_minutes, "unit": "min",
                               "system": "http://unitsofmeasure.org", "code": "min"}
-    return _with_reasons(resource, visit)
+    return _with_reasons(resource, visit, withheld)
 
 
-def _with_reasons(resource: dict[str, Any], visit: Visit) -> dict[str, Any]:
-    if visit.reasons:
+def _with_reasons(resource: dict[str, Any], visit: Visit,
+                  withheld: frozenset[str]) -> dict[str, Any]:
+    if visit.reasons and "reasons" not in withheld:
         resource["extension"] = [{"url": REASON_EXTENSION, "valueCodeableConcept": {"coding": [
             {"system": REASON_SYSTEM, "code": reason.code,
              "display": pick(reason.label_fr, reason.label_en)}]}}
@@ -109,12 +112,14 @@ def visits_bundle(session: Session, scope: ExportScope, first: date | None,
     from fhir.resources.R4B.bundle import Bundle
 
     io = VisitsIO(session, scope.establishment_id)
+    teams = TeamSettings(session, scope.establishment_id)
     entries: list[dict[str, Any]] = []
     for visit in io.closed_records(first, last, scope.worker_id, tuple(ENCOUNTER_STATUS)):
         if max_rows is not None and len(entries) >= max_rows:
             raise FileRefused("export_too_large", n=max_rows)
         resource = encounter(visit, io, scope.establishment_code,
-                             own_figures=scope.worker_id is not None)
+                             own_figures=scope.worker_id is not None,
+                             withheld=teams.withheld_fields(visit.team_id))
         # The same visit gets the same fullUrl in every export, so receivers can merge.
         name = f"{_system('visit', scope.establishment_code)}/{visit.id}"
         entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}",

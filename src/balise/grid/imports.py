@@ -63,6 +63,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[ImportProblem] = field(default_factory=list)
+    # Values not recorded, the rest of their row imported (what a committee stopped).
+    skipped: list[ImportProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -79,6 +81,7 @@ class _Line:
     row: Row
     raw: dict[str, str]
     complete: bool  # every cell read as its type (a bad cell is None in ``row``)
+    withheld: frozenset[str] = frozenset()  # columns of this row not recorded
 
 
 def import_file(session: Session, kind: Kind, filename: str, data: bytes, *,
@@ -101,6 +104,7 @@ def import_file(session: Session, kind: Kind, filename: str, data: bytes, *,
     headers = {column.name: table.headers[i] for i, column in enumerate(columns) if column}
     lines = _read_rows(schema, table, columns, report.errors)
     _check_rows(handler, name, lines, headers, report.errors)
+    _withhold(handler, name, lines, headers, report.skipped)
     if report.errors:
         # In file order: cell errors were found in a first pass, references in a second.
         report.errors.sort(key=lambda problem: problem.line)
@@ -202,6 +206,22 @@ def _check_rows(handler: KindIO[Any], file: str, lines: list[_Line], headers: di
             seen[key] = line.number
 
 
+def _withhold(handler: KindIO[Any], file: str, lines: list[_Line], headers: dict[str, str],
+              skipped: list[ImportProblem]) -> None:
+    """Leave out of each row what is not recorded, and say so line by line. A value left
+    out is emptied for a new record and left as stored for an existing one."""
+    for line in lines:
+        notes = handler.withheld(line.row)
+        for problem in notes:
+            skipped.append(ImportProblem(file, line.number, headers[problem.column],
+                                         line.raw.get(problem.column, ""), problem.code,
+                                         **problem.params))
+        if notes:
+            line.withheld = frozenset(p.column for p in notes)
+            line.row = {**line.row, **{name: () if isinstance(line.row[name], tuple) else None
+                                       for name in line.withheld}}
+
+
 def _write(handler: KindIO[Any], lines: list[_Line], present: set[str],
            report: ImportReport) -> None:
     """Create new keys, update changed records, count the rest; only count on a dry run."""
@@ -214,12 +234,13 @@ def _write(handler: KindIO[Any], lines: list[_Line], present: set[str],
                 handler.create(line.row)
             continue
         current = handler.as_row(record)
-        if all(line.row[name] == current[name] for name in present):
+        columns = present - line.withheld
+        if all(line.row[name] == current[name] for name in columns):
             report.unchanged += 1
             continue
         report.updated += 1
         if not report.dry_run:
-            handler.apply(record, line.row, present)
+            handler.apply(record, line.row, columns)
     if not report.dry_run:
         handler.session.flush()
 

@@ -41,6 +41,24 @@ def ordered(start: int | None, end: int | None) -> bool:
     return start is None or end is None or start < end
 
 
+# Columns a care-plan need and a visit share: a sequence's delay, a second window, optional.
+LINKED_FIELDS = ("delay_min", "delay_max", "window2_start", "window2_end", "optional")
+
+
+def linked_problems(row: Row) -> list[RowProblem]:
+    """A second window in order, a maximum delay not below the minimum."""
+    problems = []
+    if not ordered(row.get("window2_start"), row.get("window2_end")):
+        problems.append(RowProblem("window2_end", "end_before_start"))
+    if (row.get("window2_start") is None) != (row.get("window2_end") is None):
+        missing = "window2_end" if row.get("window2_end") is None else "window2_start"
+        problems.append(RowProblem(missing, "required"))
+    low, high = row.get("delay_min"), row.get("delay_max")
+    if low is not None and high is not None and high < low:
+        problems.append(RowProblem("delay_max", "delay_order"))
+    return problems
+
+
 class TeamRef(NamedTuple):
     id: int
     site_id: int
@@ -141,6 +159,11 @@ class KindIO(ABC, Generic[M]):
     @abstractmethod
     def check(self, row: Row) -> list[RowProblem]:
         """References and rules across cells; each cell's type is already checked."""
+
+    def withheld(self, row: Row) -> list[RowProblem]:
+        """Values of the row that are not recorded, each with why (the import goes on
+        without them): what a committee decided not to collect."""
+        return []
 
     @abstractmethod
     def existing(self, rows: list[Row]) -> dict[tuple[Hashable, ...], M]:
@@ -300,7 +323,12 @@ class CarePlansIO(KindIO[CarePlanItem]):
                 "act": act.code, "allowed": ", ".join(sorted(act.professions)) or "—"}))
         if not ordered(row["window_start"], row["window_end"]):
             problems.append(RowProblem("window_end", "end_before_start"))
-        return problems
+        if row.get("follows_act") is not None and row["follows_act"] not in self.refs.acts:
+            problems.append(RowProblem("follows_act", "unknown_act",
+                                       {"act_code": row["follows_act"]}))
+        if row.get("follows_act") is None:
+            problems += [RowProblem(column, "delay_without_link") for column in ("delay_min", "delay_max") if row.get(column) is not None]
+        return problems + linked_problems(row)
 
     def existing(self, rows: list[Row]) -> dict[tuple[Hashable, ...], CarePlanItem]:
         found: dict[tuple[Hashable, ...], CarePlanItem] = {}
@@ -312,7 +340,10 @@ class CarePlansIO(KindIO[CarePlanItem]):
         return {"client": self.refs.client_codes.get(record.client_id),
                 "act": self.refs.act_codes.get(record.act_id), "profession": record.profession,
                 "times_per_week": record.times_per_week, "window_start": record.window_start,
-                "window_end": record.window_end}
+                "window_end": record.window_end, "workers_needed": record.workers_needed,
+                "follows_act": None if record.follows_act_id is None
+                else self.refs.act_codes.get(record.follows_act_id),
+                **{name: getattr(record, name) for name in LINKED_FIELDS}}
 
     def create(self, row: Row) -> CarePlanItem:
         item = CarePlanItem(client_id=self.refs.clients[row["client"]].id,
@@ -322,9 +353,13 @@ class CarePlansIO(KindIO[CarePlanItem]):
         return item
 
     def apply(self, record: CarePlanItem, row: Row, columns: set[str]) -> None:
-        for name in ("times_per_week", "window_start", "window_end"):
+        for name in ("times_per_week", "window_start", "window_end", "workers_needed",
+                     *LINKED_FIELDS):
             if name in columns:
                 setattr(record, name, row[name])
+        if "follows_act" in columns:
+            follows = row["follows_act"]
+            record.follows_act_id = None if follows is None else self.refs.acts[follows].id
 
     def records(self, first: date | None, last: date | None,
                 worker_id: int | None) -> Iterator[CarePlanItem]:

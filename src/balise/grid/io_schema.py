@@ -21,7 +21,7 @@ from typing import Any
 from balise.core.errors import MESSAGES, BaliseError, ImportRowError
 from balise.core.i18n import gettext as _
 from balise.core.i18n import lazy
-from balise.grid.models import VISIT_STATUSES
+from balise.grid.models import LINK_KINDS, VISIT_STATUSES
 from balise.territory.models import PROFESSIONS
 
 
@@ -43,6 +43,7 @@ KIND_LABELS: dict[Kind, str] = {
 
 # The reason of each code, in English (the msgid); imports.po gives French.
 IMPORT_MESSAGES: dict[str, str] = {
+    "not_collected_skipped": lazy("Not recorded: {key} are not collected since decision {decision}; the rest of the row is imported."),
     "unknown_column": lazy("This column is not in the schema of this kind of file. Expected columns: {columns}."),
     "identifying_column": lazy("Clients are pseudonymous: a column that identifies a person is refused. Remove it and keep only the client code."),
     "missing_column": lazy("This required column is missing."),
@@ -70,6 +71,9 @@ IMPORT_MESSAGES: dict[str, str] = {
     "duplicate_key": lazy("This row has the same key ({key}) as line {first_line}; a file holds each record once."),
     "realized_needs_status": lazy('Realized times are given but the status is "planned"; use done or not_done.'),
     "visit_too_long": lazy("A visit cannot last more than {hours} hours."),
+    "delay_order": lazy("The maximum delay is smaller than the minimum delay."),
+    "delay_without_link": lazy("A delay belongs to a need that follows another: give the act it follows."),
+    "link_kind_without_group": lazy("A link type needs a link group: the label shared by the two linked visits."),
     "unknown_format": lazy("Choose a format among: {formats}."),
     "fhir_visits_only": lazy("Only visits export as FHIR; choose CSV or Excel."),
     "period_too_long": lazy("Choose a period of at most {days} days."),
@@ -213,6 +217,22 @@ def _code(name: str, fr: str, en: str, required: bool = True) -> Column:
     return Column(name, fr, en, _T, required=required, max_length=32)
 
 
+# A sequence's delay (minutes after the first visit ends), a second window, optional:
+# the same columns for care-plan needs and for visits (``grid/models.py``).
+_DELAYS_WINDOW2_OPTIONAL = (
+    Column("delay_min", "delai_min", "delay_min", _I, low=0, high=16 * 60, duration=True),
+    Column("delay_max", "delai_max", "delay_max", _I, low=0, high=16 * 60, duration=True),
+    Column("window2_start", "debut_fenetre_2", "window2_start", _TIME),
+    Column("window2_end", "fin_fenetre_2", "window2_end", _TIME),
+    Column("optional", "facultatif", "optional", ColumnType.BOOL, default=False),
+)
+_LINKED_NEED = (
+    Column("workers_needed", "intervenants_requis", "workers_needed", _I, low=1, high=2,
+           default=1),
+    _code("follows_act", "apres_acte", "follows_act", required=False),
+    *_DELAYS_WINDOW2_OPTIONAL,
+)
+
 SCHEMAS: dict[Kind, Schema] = {
     Kind.ACTS: Schema(Kind.ACTS, (
         _code("code", "code_acte", "act_code"),
@@ -249,6 +269,7 @@ SCHEMAS: dict[Kind, Schema] = {
                low=1, high=21),
         Column("window_start", "debut_fenetre", "window_start", _TIME, required=True),
         Column("window_end", "fin_fenetre", "window_end", _TIME, required=True),
+        *_LINKED_NEED,
     ), key=("client", "act", "profession")),
     Kind.VISITS: Schema(Kind.VISITS, (
         _code("client", "code_usager", "client_code"),
@@ -268,5 +289,9 @@ SCHEMAS: dict[Kind, Schema] = {
         Column("travel_minutes", "deplacement_min", "travel_minutes", _I, low=0, high=600,
                duration=True),
         Column("reasons", "motifs_ecart", "variance_reasons", _LIST, default=()),
+        _code("link_group", "groupe_lien", "link_group", required=False),
+        Column("link_kind", "type_lien", "link_kind", ColumnType.CHOICE,
+               choices=tuple(LINK_KINDS)),
+        *_DELAYS_WINDOW2_OPTIONAL,
     ), key=("client", "day", "planned_start", "acts", "worker")),
 }

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from balise.core.i18n import gettext as _
 from balise.grid import collection
-from balise.grid.io_kinds import KindIO, Row, RowProblem, ordered
+from balise.grid.io_kinds import LINKED_FIELDS, KindIO, Row, RowProblem, linked_problems, ordered
 from balise.grid.io_schema import Kind
 from balise.grid.models import Visit, VisitAct
 from balise.grid.realization import MAX_VISIT_HOURS
@@ -48,7 +48,7 @@ class VisitsIO(KindIO[Visit]):
 
     def __init__(self, session: Session, establishment_id: int | None) -> None:
         super().__init__(session, establishment_id)
-        self._settings: dict[int, dict[str, collection.Setting]] = {}
+        self._settings = collection.TeamSettings(session, establishment_id or 0)
 
     def normalize(self, row: Row) -> Row:
         return {**row, "status": effective_status(row)}
@@ -72,28 +72,30 @@ class VisitsIO(KindIO[Visit]):
                      for code in row["reasons"] or () if code not in refs.reasons]
         if not ordered(row["window_start"], row["window_end"]):
             problems.append(RowProblem("window_end", "end_before_start"))
+        problems += linked_problems(row)
+        if row.get("link_kind") is not None and row.get("link_group") is None:
+            problems.append(RowProblem("link_kind", "link_kind_without_group"))
         problems += self._check_realized(row)
-        if row["team"] in refs.teams:
-            problems += self._check_collected(row, refs.teams[row["team"]].id)
         return problems
 
-    def _check_collected(self, row: Row, team_id: int) -> list[RowProblem]:
-        """What a committee decided not to record is refused here as on the visit form
-        (grid/collection.py): an import is not a way around a decision."""
-        if team_id not in self._settings:
-            self._settings[team_id] = collection.effective(
-                self.session, self.establishment_id or 0, team_id)
-        settings = self._settings[team_id]
-        time_column = "realized_start" if row["realized_start"] is not None else "realized_end"
-        carried = [
-            ("realized_times", time_column, row[time_column] is not None),
-            ("travel", "travel_minutes", row["travel_minutes"] is not None),
-            ("variance_reasons", "reasons", bool(row["reasons"])),
-        ]
-        return [RowProblem(column, "not_collected", {
-                    "key": _(collection.KINDS[key]),
-                    "decision": settings[key].decision_ref or "—"})
-                for key, column, present in carried if present and not settings[key].enabled]
+    def withheld(self, row: Row) -> list[RowProblem]:
+        """What a committee decided not to record is not recorded from a file either
+        (grid/collection.py): an import is not a way around a decision. The row's other
+        values are imported; each value left out is named in the report."""
+        team = self.refs.teams.get(row["team"]) if row["team"] is not None else None
+        if team is None:
+            return []
+        settings = self._settings(team.id)
+        notes = []
+        for key, fields in collection.VISIT_FIELDS.items():
+            if settings[key].enabled:
+                continue
+            for name in fields:
+                if name in row and row[name] not in (None, ()):
+                    notes.append(RowProblem(name, "not_collected_skipped", {
+                        "key": _(collection.KINDS[key]),
+                        "decision": settings[key].decision_ref or "—"}))
+        return notes
 
     def _check_realized(self, row: Row) -> list[RowProblem]:
         start, end = row["realized_start"], row["realized_end"]
@@ -153,6 +155,9 @@ class VisitsIO(KindIO[Visit]):
             "realized_end": _minute_of(record.day, record.realized_end),
             "travel_minutes": record.travel_minutes,
             "reasons": tuple(sorted(r.code for r in record.reasons)),
+            "link_group": record.link_group,
+            "link_kind": record.link_kind,
+            **{name: getattr(record, name) for name in LINKED_FIELDS},
         }
 
     def create(self, row: Row) -> Visit:
@@ -170,7 +175,7 @@ class VisitsIO(KindIO[Visit]):
             worker = row["worker"]
             record.worker_id = None if worker is None else self.refs.workers[worker].id
         for name in ("day", "window_start", "window_end", "planned_start", "planned_minutes",
-                     "travel_minutes"):
+                     "travel_minutes", "link_group", "link_kind", *LINKED_FIELDS):
             if name in columns:
                 setattr(record, name, row[name])
         if "status" in columns:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +30,14 @@ VISIT_STATUSES: dict[str, str] = {
     "done": lazy("Done"),
     "not_done": lazy("Not done"),
     "cancelled": lazy("Cancelled"),
+}
+
+# How a visit is linked to the other visit of its group (same ``link_group``): two
+# workers at the same time, or the first and the second of a sequence.
+LINK_KINDS: dict[str, str] = {
+    "double": lazy("Double visit"),
+    "before": lazy("First of a sequence"),
+    "after": lazy("Second of a sequence"),
 }
 
 REASON_CATEGORIES: dict[str, str] = {
@@ -92,6 +101,12 @@ class Visit(Base):
             "realized_end IS NULL OR realized_start IS NULL OR realized_end >= realized_start", name="realized_order"
         ),
         CheckConstraint("travel_minutes IS NULL OR travel_minutes >= 0", name="travel_nonnegative"),
+        CheckConstraint("window2_start IS NULL OR window2_end IS NULL "
+                        "OR window2_start < window2_end", name="window2_order"),
+        CheckConstraint("delay_min IS NULL OR delay_min >= 0", name="delay_nonnegative"),
+        CheckConstraint("delay_min IS NULL OR delay_max IS NULL OR delay_min <= delay_max",
+                        name="delay_order"),
+        CheckConstraint("link_kind IS NULL OR link_group IS NOT NULL", name="link_has_group"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"), index=True)
@@ -108,6 +123,17 @@ class Visit(Base):
     realized_end: Mapped[datetime | None] = mapped_column(DateTime)
     travel_minutes: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # A double visit is two visits (one per worker) and a sequence two visits (one per
+    # need), each pair sharing a ``link_group`` label; ``link_kind`` says which is which.
+    # ``delay_min``/``delay_max`` (on the "after" visit): minutes after the first visit ends.
+    link_group: Mapped[str | None] = mapped_column(String(32), index=True)
+    link_kind: Mapped[str | None] = mapped_column(String(16))
+    delay_min: Mapped[int | None]
+    delay_max: Mapped[int | None]
+    window2_start: Mapped[int | None]
+    window2_end: Mapped[int | None]
+    # Planned when there is room; otherwise it waits on the waiting list with the reason.
+    optional: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     acts: Mapped[list[VisitAct]] = relationship(
         back_populates="visit", cascade="all, delete-orphan"
@@ -154,11 +180,14 @@ class WaitingListEntry(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"))
     act_id: Mapped[int] = mapped_column(ForeignKey("act.id"))
-    source: Mapped[str] = mapped_column(String(16))  # "unmet_need" or "request"
+    source: Mapped[str] = mapped_column(String(16))  # "unmet_need", "request" or "planner"
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"))
     requested_on: Mapped[date] = mapped_column(Date)
     served_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+    # Source "planner": an optional visit the planner could not place, and why (a code of
+    # planner.team_day.UNASSIGNED_REASONS).
+    planner_reason: Mapped[str | None] = mapped_column(String(32))
 
     act: Mapped[Act] = relationship()
 
@@ -177,3 +206,8 @@ class CollectionSetting(Base):
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"))
     decision_ref: Mapped[str | None] = mapped_column(String(64))
     set_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# The summaries of visits are kept by session hooks at every write; importing them with
+# the models means no process can write a visit without them.
+from balise.grid import summary_hooks  # noqa: E402,F401

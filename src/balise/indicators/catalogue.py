@@ -16,6 +16,7 @@ from balise.indicators.builtins import BUILTINS
 from balise.indicators.definitions import Definition, IndicatorInputError, check_definition
 from balise.indicators.models import IndicatorDefinition
 from balise.indicators.spc import Direction
+from balise.indicators.survey_indicators import SURVEY_BUILTINS
 from balise.journal.service import append
 
 # What people may define: Balise computes only what its code declares.
@@ -35,8 +36,9 @@ def definition_of(row: IndicatorDefinition) -> Definition:
 
 
 def definitions(session: Session) -> dict[str, Definition]:
-    """Built-ins first, then the stored ones, by code."""
-    found = {d.code: d for d in BUILTINS}
+    """Built-ins first (computed and hand-entered, then survey scores), then the stored
+    ones, by code."""
+    found = {d.code: d for d in (*BUILTINS, *SURVEY_BUILTINS)}
     for row in session.scalars(select(IndicatorDefinition).order_by(IndicatorDefinition.code)):
         found.setdefault(row.code, definition_of(row))
     return found

@@ -2,10 +2,12 @@
 
 Two stages (the SQL is in :mod:`balise.indicators.compute_sql`):
 
-1. the year's visits become one row per worker and day — in DuckDB over the columns
-   pulled once into numpy arrays (``engine="arrays"``, the default), or in SQL inside
-   the database (``engine="database"``, the measured alternative: slower on SQLite and
-   on PostgreSQL alike; see ``bench/indicators.py`` and ``docs/indicators.md``);
+1. the year's visits become one row per worker and day: read from the ``worker_day``
+   table kept at every visit write (``engine="summary"``, the default; see
+   :mod:`balise.grid.summary_upkeep`), or computed from the visits — in DuckDB over the
+   columns pulled once into numpy arrays (``engine="arrays"``) or in SQL inside the
+   database (``engine="database"``, the same SQL the upkeep runs for the worker-days a
+   write touched); see ``bench/indicators.py`` and ``docs/indicators.md``;
 2. DuckDB groups those rows by scope and period, adds the waiting list, and every
    figure goes through :func:`balise.core.privacy.guard_count` with the number of
    distinct workers behind its cell before anything else sees it.
@@ -16,7 +18,7 @@ A scope is the whole establishment, one team, or the set of teams of a project.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -37,9 +39,9 @@ from balise.indicators.definitions import Definition, period_start
 from balise.indicators.models import IndicatorValue
 from balise.territory.models import Team, Worker, WorkerShift
 
-ENGINES = ("arrays", "database")
-# Measured faster on both databases, for a year and for a window (bench/indicators.py).
-DEFAULT_ENGINE = "arrays"
+ENGINES = ("summary", "arrays", "database")
+# The worker-days kept at every visit write: no visit is read (bench/indicators.py).
+DEFAULT_ENGINE = "summary"
 EPOCH = date(1970, 1, 1)
 ALL_NEEDS = -1
 
@@ -123,8 +125,10 @@ def compute_establishment(session: Session, establishment_id: int, *, since: dat
     first = min(thresholds.values(), default=date(1900, 1, 1))
     params = {"establishment": establishment_id, "first": first}
     lookups = _lookups(session)
-    stage1 = (_worker_days_in_database if engine == "database" else _worker_days_in_arrays)
-    days = stage1(session, params, lookups)
+    stages: dict[str, Callable[[Session, dict[str, Any], Lookups], Columns]] = {
+        "summary": _worker_days_stored, "arrays": _worker_days_in_arrays,
+        "database": lambda s, p, lookup: _worker_days_in_database(s, p, lookup)}
+    days = stages[engine](session, params, lookups)
     result.worker_days = len(days["dayn"])
     result.seconds["worker_days"] = time.perf_counter() - started
     scopes = scopes_of(session, establishment_id)
@@ -212,11 +216,27 @@ def _as_columns(rows: Sequence[Sequence[Any]], names: Sequence[str]) -> Columns:
     return rows_as_columns([tuple(row) for row in rows], names)
 
 
+def _worker_days_stored(session: Session, params: dict[str, Any], _lookups: Lookups) -> Columns:
+    return fetch_columns(session, q.WORKER_DAYS_STORED, params, q.WORKER_DAY_COLUMNS)
+
+
+def worker_days_of(session: Session, establishment_id: int, first: date,
+                   only: str | None) -> Columns:
+    """Stage 1 for the visits of ``establishment_id`` from ``first``: how the summaries'
+    upkeep recomputes worker-days. With ``only`` (a condition on the visit ``v``: the
+    worker-days a write touched), the very SQL of the ``database`` engine restricted to
+    them; without, every visit through the ``arrays`` engine (the faster for a year)."""
+    params = {"establishment": establishment_id, "first": first}
+    if only is None:
+        return _worker_days_in_arrays(session, params, _lookups(session))
+    return _worker_days_in_database(session, params, _lookups(session), only)
+
+
 def _worker_days_in_database(session: Session, params: dict[str, Any],
-                             lookups: Lookups) -> Columns:
+                             lookups: Lookups, only: str | None = None) -> Columns:
     dialect = session.get_bind().dialect.name
     sql = q.worker_days_in_database(dialect, len(lookups.eras), len(lookups.allowed),
-                                    len(lookups.scoped))
+                                    len(lookups.scoped), only)
     bound = {**params, **_bind("eras", lookups.eras), **_bind("allowed", lookups.allowed),
              **_bind("scoped", lookups.scoped)}
     for setting in q.SESSION_SETTINGS.get(dialect, ()):
@@ -252,7 +272,9 @@ def _worker_days_in_arrays(session: Session, params: dict[str, Any],
         for name, columns in tables.items():
             con.register(name, columns)
         found = con.execute(q.WORKER_DAYS_IN_DUCKDB).fetchnumpy()
-    return {name: np.asarray(found[name], dtype=np.float64) for name in q.WORKER_DAY_COLUMNS}
+    # NULL comes back masked; NaN stands for it everywhere else (compute_fetch.py).
+    return {name: np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
+            for name in q.WORKER_DAY_COLUMNS}
 
 
 # --- stage 2 ----------------------------------------------------------------------------
@@ -368,6 +390,9 @@ def refresh(session: Session, establishment_id: int, *, since: date | None = Non
             engine: str = DEFAULT_ENGINE) -> Computation:
     """Compute and store: what the nightly command and a stale dashboard call."""
     computation = compute_establishment(session, establishment_id, since=since, engine=engine)
+    from balise.indicators.differencing import protect  # it builds on this module's Cell
+
+    protect(session, computation)  # nested scopes: nothing recovered by subtraction
     started = time.perf_counter()
     store(session, computation, since=since)
     computation.seconds["store"] = time.perf_counter() - started

@@ -102,15 +102,30 @@ OPEN_END = 1_000_000
 # In the database all inputs are CTEs; in DuckDB they are arrays registered under the
 # same names (visits, done_acts, clinical, client_usual, worker_profession, eras, allowed,
 # scoped).
-def database_ctes(dialect: str, eras: int, allowed: int, scoped: int) -> str:
+def database_ctes(dialect: str, eras: int, allowed: int, scoped: int,
+                  only: str | None = None) -> str:
+    """``only``: a further condition on the visit ``v`` (some worker-days, for the
+    summaries' upkeep); the acts and reasons are then read through those visits."""
+    if only is None:
+        visits, acts, reasons = visits_select(dialect), (
+            # No filter on the visit here: both are joined to ``visits``, which filters.
+            f"SELECT va.visit_id, va.act_id FROM visit_act va "
+            f"WHERE va.done AND va.visit_id >= {FIRST_VISIT}"), (
+            "SELECT DISTINCT vr.visit_id FROM visit_reason vr "
+            "JOIN variance_reason r ON r.id = vr.reason_id "
+            f"WHERE r.category = 'clinical' AND vr.visit_id >= {FIRST_VISIT}")
+    else:
+        visits = f"{visits_select(dialect)} AND {only}"
+        acts = ("SELECT va.visit_id, va.act_id FROM visit_act va JOIN visit v "
+                f"ON v.id = va.visit_id WHERE va.done AND {VISIT_FILTER} AND {only}")
+        reasons = ("SELECT DISTINCT vr.visit_id FROM visit_reason vr "
+                   "JOIN variance_reason r ON r.id = vr.reason_id "
+                   f"JOIN visit v ON v.id = vr.visit_id WHERE r.category = 'clinical' "
+                   f"AND {VISIT_FILTER} AND {only}")
     return ",\n".join([
-        f"visits AS ({visits_select(dialect)})",
-        # No filter on the visit here: both are joined to ``visits``, which filters.
-        "done_acts AS (SELECT va.visit_id, va.act_id FROM visit_act va "
-        f"WHERE va.done AND va.visit_id >= {FIRST_VISIT})",
-        "clinical AS (SELECT DISTINCT vr.visit_id FROM visit_reason vr "
-        "JOIN variance_reason r ON r.id = vr.reason_id "
-        f"WHERE r.category = 'clinical' AND vr.visit_id >= {FIRST_VISIT})",
+        f"visits AS ({visits})",
+        f"done_acts AS ({acts})",
+        f"clinical AS ({reasons})",
         f"client_usual AS ({CLIENTS_SELECT})",
         f"worker_profession AS ({WORKERS_SELECT})",
         values_cte("eras", ("act_id", "valid_from", "valid_to", "minutes"), eras),
@@ -170,8 +185,15 @@ WORKER_DAY_COLUMNS = ("team_id", "worker_id", "dayn", "done", "timed", "realized
 SESSION_SETTINGS = {"postgresql": ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")}
 
 
-def worker_days_in_database(dialect: str, eras: int, allowed: int, scoped: int) -> str:
-    return f"WITH {database_ctes(dialect, eras, allowed, scoped)},\n{ACTS_AND_WORKER_DAYS}"
+def worker_days_in_database(dialect: str, eras: int, allowed: int, scoped: int,
+                            only: str | None = None) -> str:
+    return (f"WITH {database_ctes(dialect, eras, allowed, scoped, only)},\n"
+            f"{ACTS_AND_WORKER_DAYS}")
+
+
+# The maintained worker-days (grid/summary_models.py), read instead of stage 1.
+WORKER_DAYS_STORED = (f"SELECT {', '.join(WORKER_DAY_COLUMNS)} FROM worker_day "
+                      "WHERE establishment_id = :establishment AND day >= :first")
 
 
 WORKER_DAYS_IN_DUCKDB = f"WITH {ACTS_AND_WORKER_DAYS}"

@@ -22,6 +22,7 @@ from balise.committee.queries import committees_of, projects
 from balise.core import clock
 from balise.core.access import Viewer
 from balise.core.i18n import gettext as _
+from balise.core.privacy import K_MIN
 from balise.indicators import charts
 from balise.indicators.catalogue import definitions
 from balise.indicators.compute import project_scope, refresh
@@ -61,11 +62,18 @@ class Panel:
     target: float | None
     decision_ref: str | None
     points: list[Point]  # complete periods whose figure may be shown
-    suppressed: int  # periods hidden by the k >= 5 rule
+    suppressed: int  # periods hidden: fewer than 5 workers (or respondents) behind them
     baseline_value: float | None
     verdict: Verdict | None
     unavailable: NotCollectedSince | None
     chart: charts.ChartData
+
+    complement: int = 0  # periods hidden so that a small group is not found by subtraction
+
+    @property
+    def respondents(self) -> bool:
+        """Survey figures: what stands behind a point is respondents, not workers."""
+        return self.definition.source == "survey"
 
     @property
     def current(self) -> Point | None:
@@ -201,11 +209,16 @@ def _panel(session: Session, definition: Definition, need: str, row: ProjectIndi
         since = unavailable.since
         everything = [p for p in everything if p.period_start < since]
     points = [p for p in everything if p.value is not None]
+    hidden = [p for p in everything if p.value is None]
+    # A point hidden with 5 or more workers behind it was hidden as a complement
+    # (differencing.py); a survey month is hidden only for campaigns under 5 respondents.
+    complement = 0 if definition.source == "survey" else sum(
+        1 for p in hidden if p.workers >= K_MIN)
     target = row.target if row and row.target is not None else definition.target
     verdict = _verdict(definition, points, window)
     return Panel(definition=definition, need=need, adopted=row is not None, target=target,
                  decision_ref=row.decision_ref if row else None, points=points,
-                 suppressed=len(everything) - len(points),
+                 suppressed=len(hidden) - complement, complement=complement,
                  baseline_value=_baseline_value(definition, points, window, verdict),
                  verdict=verdict, unavailable=unavailable,
                  chart=_chart(definition, points, window, verdict, target))

@@ -18,9 +18,10 @@ hiding it here hides nothing. Callers name those cells in ``published_elsewhere`
 In Balise every survey campaign with enough respondents has its own results page, so
 in the by-team tables the complement is always the total (see docs/surveys.md).
 
-What this module does not protect against is differencing *between* tables built on
-different groupings (teams {4, 5, 6} against teams {4, 5}): Balise publishes only fixed
-groupings (one campaign, one establishment's campaigns of a month) and
+Differencing *between* tables built on different groupings (teams {4, 5, 6} against
+teams {4, 5}) is :mod:`balise.indicators.differencing`'s work for indicator figures. For
+surveys Balise publishes only fixed groupings (one campaign, one establishment's
+campaigns of a month) and
 :func:`balise.indicators.survey_queries.survey_series` pools only campaigns that are
 publishable on their own, so no figure there depends on a hidden one. Successive
 campaigns are different populations (each answers anonymously, people come and go),

@@ -63,6 +63,7 @@ class EntriesReport:
     file: str
     rows: int = 0
     written: int = 0
+    unchanged: int = 0  # already stored with the same value and source: not written again
     errors: list[ImportProblem] = field(default_factory=list)
 
     @property
@@ -208,13 +209,43 @@ def import_entries(session: Session, filename: str, data: bytes, *, establishmen
             break
     if report.errors:
         return report
-    for row in rows:
+    stored = _stored(session, establishment_id, rows)
+    changed = [row for row in rows if stored.get(_cell(row)) != (row["value"],
+                                                                   _note(known, row))]
+    report.unchanged = len(rows) - len(changed)
+    for row in changed:
         record_entry(session, establishment_id=establishment_id, actor=actor, journal=False, **row)
-    report.written = len(rows)
-    append(session, action="indicators.entries.imported", subject=f"establishment:{establishment_id}",
-           payload={"count": len(rows), "file": filename}, actor_user_id=actor,
-           establishment_id=establishment_id)
+    report.written = len(changed)
+    if changed:
+        # The same file imported twice writes nothing and journals nothing the second time.
+        append(session, action="indicators.entries.imported",
+               subject=f"establishment:{establishment_id}",
+               payload={"count": len(changed), "file": filename}, actor_user_id=actor,
+               establishment_id=establishment_id)
     return report
+
+
+def _cell(row: dict[str, Any]) -> tuple[str, int | None, date]:
+    return (row["indicator_code"], row["team_id"], row["period_start"])
+
+
+def _note(known: dict[str, Definition], row: dict[str, Any]) -> str:
+    """The source note as :func:`record_entry` would store it."""
+    return (str(row["source_note"]).strip() or known[row["indicator_code"]].source_note)[:300]
+
+
+def _stored(session: Session, establishment_id: int, rows: list[dict[str, Any]],
+            ) -> dict[tuple[str, int | None, date], tuple[float, str]]:
+    """The stored value and source of each (indicator, team, period) the rows name."""
+    if not rows:
+        return {}
+    codes = {row["indicator_code"] for row in rows}
+    starts = [row["period_start"] for row in rows]
+    return {(e.indicator_code, e.team_id, e.period_start): (e.value, e.source_note)
+            for e in session.scalars(select(HandEntry).where(
+                HandEntry.establishment_id == establishment_id,
+                HandEntry.indicator_code.in_(codes),
+                HandEntry.period_start.between(min(starts), max(starts))))}
 
 
 def _parse_row(filename: str, line: int, cells: list[Any], headers: list[str],

@@ -26,6 +26,7 @@ from balise.grid import collection
 from balise.grid.models import CollectionSetting
 from balise.indicators.compute import Cell
 from balise.indicators.definitions import Definition, period_end
+from balise.indicators.disclosure import Reason, suppress_complementary
 from balise.indicators.models import HandEntry, IndicatorValue
 from balise.territory.models import Worker
 
@@ -104,12 +105,47 @@ def hand_entered(session: Session, definition: Definition, establishment_id: int
                                 HandEntry.team_id.is_(None) if team is None
                                 else HandEntry.team_id == team)
         .order_by(HandEntry.period_start))
+    hidden = _hand_complements(session, definition, establishment_id)
     points = []
     for row in rows:
         figure = guard_count(row.value, workers)
-        points.append(Point(row.period_start, figure.value, workers=workers,
+        value = None if (team, row.period_start) in hidden else figure.value
+        points.append(Point(row.period_start, value, workers=workers,
                             source_note=row.source_note))
     return points
+
+
+def _hand_complements(session: Session, definition: Definition,
+                      establishment_id: int) -> set[tuple[int | None, date]]:
+    """Hand-entered counts (departures, vacant positions…) of the teams add up to the
+    establishment's: when a small team's is hidden and the establishment's is entered
+    for the same period, the establishment minus the other teams would give it. The
+    cells to hide as complements, by (team or None, period)."""
+    if definition.unit != "count":
+        return set()  # rates and medians of teams do not add up to the establishment's
+    entries = session.execute(
+        select(HandEntry.team_id, HandEntry.period_start, HandEntry.value)
+        .where(HandEntry.indicator_code == definition.code,
+               HandEntry.establishment_id == establishment_id)).all()
+    whole = {start: value for team, start, value in entries if team is None}
+    if not whole:
+        return set()
+    sizes = {team: int(n) for team, n in session.execute(
+        select(Worker.team_id, func.count(Worker.id))
+        .where(Worker.establishment_id == establishment_id, Worker.active.is_(True))
+        .group_by(Worker.team_id))}
+    by_period: dict[date, dict[int, tuple[float, int]]] = defaultdict(dict)
+    for team, start, value in entries:
+        if team is not None and start in whole:
+            by_period[start][team] = (value, sizes.get(team, 0))
+    hidden: set[tuple[int | None, date]] = set()
+    for start, teams in by_period.items():
+        table = suppress_complementary(teams, (whole[start], sum(n for _v, n in teams.values())))
+        hidden.update((team, start) for team, cell in table.cells.items()
+                      if cell.reason is Reason.COMPLEMENT)
+        if table.total is not None and table.total.suppressed:
+            hidden.add((None, start))
+    return hidden
 
 
 def _active_workers(session: Session, establishment_id: int, team: int | None) -> int:
@@ -159,8 +195,9 @@ def not_collected(session: Session, establishment_id: int, scope: str,
 
 def records(session: Session, establishment_id: int, cells: list[Cell],
             team_codes: dict[int, str], known: dict[str, Definition]) -> list[dict[str, Any]]:
-    """Computed cells and hand entries as plain records for ``balise indicators compute
-    --json``: a suppressed cell says so, a switched-off record says since which decision."""
+    """Computed cells, hand entries and survey scores as plain records for ``balise
+    indicators compute --json``: a suppressed cell says so, a switched-off record says
+    since which decision."""
     out: list[dict[str, Any]] = []
     notes: dict[tuple[str, str], NotCollectedSince | None] = {}
     for cell in cells:
@@ -178,11 +215,19 @@ def records(session: Session, establishment_id: int, cells: list[Cell],
                            cell.numerator if value is not None else None,
                            cell.denominator if value is not None else None))
     for definition in known.values():
-        if definition.source != "manual":
+        if definition.source == "computed":
             continue
         scopes = ["establishment", *(f"team:{t}" for t in team_codes)]
         for scope in scopes:
-            for point in hand_entered(session, definition, establishment_id, scope):
+            if definition.source == "manual":
+                points = hand_entered(session, definition, establishment_id, scope)
+            elif definition.source in SOURCES:
+                # A survey month is shown once over; ``workers`` counts its respondents.
+                points = complete(SOURCES[definition.source](
+                    session, definition, establishment_id, scope, ""), definition.period)
+            else:
+                points = []
+            for point in points:
                 out.append(_record(definition.code, definition, scope, team_codes, "",
                                    point.period_start, point.value,
                                    "ok" if point.value is not None else "suppressed",

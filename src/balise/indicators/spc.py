@@ -143,7 +143,8 @@ class Verdict:
         if self.outcome is Outcome.MIXED:
             return _("Verdict: the signals point both ways; read the chart before concluding.")
         return _(
-            "Verdict: no signal; the changes since the baseline are within its usual variation."
+            "Verdict: noise, not a signal; the changes since the baseline are within its usual "
+            "variation."
         )
 
     def _signal_sentences(self) -> list[str]:

@@ -26,6 +26,9 @@ from balise.journal.chain import canonical_payload
 ACTIONS: dict[str, str] = {
     "committee.created": lazy("Committee #{ref} created."),
     "committee.member.added": lazy("A member of the {side} joined the committee."),
+    "committee.member.changed": lazy("The seat of member #{ref} of the {side} changed."),
+    "committee.member.removed": lazy("Member #{ref} of the {side} left the committee."),
+    "committee.mandate.changed": lazy("Mandate of committee #{ref} changed."),
     "committee.project.created": lazy("Project #{ref} created."),
     "committee.project.phase_changed": lazy("Project #{ref} moved to its next phase by decision {decision}."),
     "committee.meeting.held": lazy("Meeting #{ref} recorded."),

@@ -27,10 +27,9 @@ class RouteStop:
     travel_before: float  # minutes from the previous place
 
 
-def lateness_risk(stops: Sequence[RouteStop], shift_start: int, shift_end: int,
-                  break_minutes: int, model: DurationModel, seed: int = 0) -> float:
-    if not stops:
-        return 0.0
+def day_ends(stops: Sequence[RouteStop], shift_start: int, break_minutes: int,
+             model: DurationModel, seed: int = 0) -> np.ndarray:
+    """Simulated minute at which the day's last visit ends, one value per draw."""
     rng = np.random.default_rng(seed)
     clock = np.full(DRAWS, float(shift_start))
     for stop in stops:
@@ -38,5 +37,30 @@ def lateness_risk(stops: Sequence[RouteStop], shift_start: int, shift_end: int,
         for act_id in stop.act_ids:
             clock = clock + model.draw(act_id, rng, DRAWS)
     # The meal break is taken somewhere in the day: it adds its length to the day's end.
-    clock = clock + break_minutes
-    return float(np.mean(clock > shift_end))
+    return clock + break_minutes
+
+
+def lateness_risk(stops: Sequence[RouteStop], shift_start: int, shift_end: int,
+                  break_minutes: int, model: DurationModel, seed: int = 0) -> float:
+    if not stops:
+        return 0.0
+    ends = day_ends(stops, shift_start, break_minutes, model, seed)
+    return float(np.mean(ends > shift_end))
+
+
+@dataclass(frozen=True)
+class DayRisk:
+    risk: float  # share of simulated days that end after the shift
+    overrun: float  # minutes past the shift's end at the (1 - max risk) quantile, >= 0
+
+
+def day_risk(stops: Sequence[RouteStop], shift_start: int, shift_end: int,
+             break_minutes: int, model: DurationModel, max_risk: float,
+             seed: int = 0) -> DayRisk:
+    """The risk, and the slack missing for it to be at most ``max_risk``: the day's end
+    at the (1 - max_risk) quantile must come before the shift's end."""
+    if not stops:
+        return DayRisk(0.0, 0.0)
+    ends = day_ends(stops, shift_start, break_minutes, model, seed)
+    over = float(np.quantile(ends, 1.0 - max_risk)) - shift_end
+    return DayRisk(float(np.mean(ends > shift_end)), max(0.0, over))

@@ -1,8 +1,8 @@
 """Travel times between places, in minutes.
 
 Default: straight-line (great-circle) distance × a detour factor ÷ a speed, set per
-territory kind; a real road network comes from an OSRM server when one is configured
-(``planner/osrm.py``)."""
+territory kind; a real road network comes from an OSRM or Valhalla server when one is
+configured (``planner/routing.py``)."""
 
 from __future__ import annotations
 

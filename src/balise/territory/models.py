@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from balise.core.db import Base
@@ -58,6 +67,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     planning_quantile: Mapped[float] = mapped_column(default=0.8)
     margin_minutes: Mapped[int] = mapped_column(default=0)
+    # The largest risk of a worker's day ending after the shift that the planner accepts.
+    max_late_risk: Mapped[float] = mapped_column(default=0.1, server_default="0.1")
 
     site: Mapped[Site] = relationship()
 
@@ -129,12 +140,26 @@ class Client(Base):
 
 
 class CarePlanItem(Base):
-    """One recurring need: an act, how often, within which window, by which profession."""
+    """One recurring need: an act, how often, within which window, by which profession.
+
+    A need may take two workers at once (``workers_needed`` = 2: a transfer with a lift),
+    come after another need of the same client on the same day (``follows_act_id``, from
+    ``delay_min`` to ``delay_max`` minutes after that visit ends: the nurse after the
+    auxiliary's morning care), accept a second window, and be optional: planned when there
+    is room, otherwise left on the waiting list with the reason (``grid/week_plan.py``,
+    ``planner/team_day.py``).
+    """
 
     __tablename__ = "care_plan_item"
     __table_args__ = (
         CheckConstraint("times_per_week BETWEEN 1 AND 21", name="frequency_range"),
         CheckConstraint("window_start < window_end", name="window_order"),
+        CheckConstraint("workers_needed BETWEEN 1 AND 2", name="workers_needed_range"),
+        CheckConstraint("window2_start IS NULL OR window2_end IS NULL "
+                        "OR window2_start < window2_end", name="window2_order"),
+        CheckConstraint("delay_min IS NULL OR delay_min >= 0", name="delay_nonnegative"),
+        CheckConstraint("delay_min IS NULL OR delay_max IS NULL OR delay_min <= delay_max",
+                        name="delay_order"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
@@ -143,5 +168,12 @@ class CarePlanItem(Base):
     window_start: Mapped[int]
     window_end: Mapped[int]
     profession: Mapped[str] = mapped_column(String(32))
+    workers_needed: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    follows_act_id: Mapped[int | None] = mapped_column(ForeignKey("act.id"))
+    delay_min: Mapped[int | None]
+    delay_max: Mapped[int | None]
+    window2_start: Mapped[int | None]
+    window2_end: Mapped[int | None]
+    optional: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     client: Mapped[Client] = relationship(back_populates="care_plan")

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +24,7 @@ from balise.web import (
     acts,
     admin,
     collection,
+    committee_admin,
     committee_records,
     committees,
     field,
@@ -33,11 +34,15 @@ from balise.web import (
     indicator_entries,
     indicators,
     journal,
+    letter27,
+    plan_day,
+    read_log,
     surveys,
     territory,
     waiting_list,
 )
 from balise.web.access import LoginRequired
+from balise.web.request_guards import ids_in_range, no_nul_characters
 from balise.web.templating import build_environment, render
 
 log = logging.getLogger("balise.web")
@@ -53,7 +58,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(title="Balise", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/api/openapi.json")
+                  openapi_url="/api/openapi.json",
+                  dependencies=[Depends(ids_in_range), Depends(no_nul_characters)])
     app.state.settings = settings
     app.state.engine = engine
     app.state.factory = session_factory(engine)
@@ -62,7 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (accounts, home, territory, grid, admin, committees, journal, imports, collection,
                    committee_records, waiting_list, field, indicators, indicator_entries, acts,
-                   surveys):
+                   surveys, committee_admin, letter27, read_log, plan_day):
         app.include_router(module.router)
     _install_middleware(app)
     _install_error_pages(app)

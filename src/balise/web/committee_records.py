@@ -40,6 +40,7 @@ from balise.core.i18n import LANGUAGES, current_language
 from balise.core.i18n import gettext as _
 from balise.reports.minutes import long_date, minutes_filename, minutes_pdf, moment
 from balise.web.access import COMMITTEE, Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -66,7 +67,7 @@ def _date(field: str, raw: str) -> date | None:
 
 
 def _ids(raw: list[str]) -> list[int]:
-    return [int(value) for value in raw if value.strip().isdigit()]
+    return [number for number in map(row_id, raw) if number is not None]
 
 
 def _records_page(request: Request, db: Session, viewer: Viewer, committee_id: int,

@@ -19,7 +19,9 @@ from balise.committee.models import (
     CommitteeMember,
     Contract,
     Document,
+    Proposal,
 )
+from balise.committee.notify import FilingNotice, notify_filed
 from balise.committee.records import records_context
 from balise.committee.service import (
     amend_proposal,
@@ -116,7 +118,27 @@ def file(
         db.rollback()
         return _committee_page(request, db, viewer, committee_id, error, {
             "title": title, "text": text, "rationale": rationale, "kind": kind})
-    return RedirectResponse(f"/proposals/{proposal.id}", status_code=303)
+    return _notified(request, db, proposal.id)
+
+
+def _notified(request: Request, db: Session, proposal_id: int) -> Response:
+    """Commit the filing or amendment, then email the members; the page says how it went."""
+    db.commit()
+    proposal = db.get_one(Proposal, proposal_id)
+    notice = notify_filed(db, proposal, request.app.state.settings.smtp_url,
+                          base_url=str(request.base_url))
+    query = "" if notice.status == "off" else (
+        f"?mail={notice.status}&sent={notice.sent}&without={notice.without_address}")
+    return RedirectResponse(f"/proposals/{proposal_id}{query}", status_code=303)
+
+
+def _mail_notice(request: Request) -> FilingNotice | None:
+    status = request.query_params.get("mail", "")
+    if status not in ("sent", "failed"):
+        return None
+    counts = [request.query_params.get(k, "0") for k in ("sent", "without")]
+    sent, without = (int(c) if c.isdigit() else 0 for c in counts)
+    return FilingNotice(status, sent, without)
 
 
 def _date(field: str, raw: str) -> date | None:
@@ -140,7 +162,7 @@ def _proposal_page(request: Request, db: Session, viewer: Viewer, proposal_id: i
         "names": queries.member_names(db, committee),
         "seats": [m for m in committee.members if m.active and m.voting],
         "decision": queries.decision_of(db, proposal),
-        "error": error,
+        "error": error, "mail": _mail_notice(request),
     }, status=400 if error else 200)
 
 
@@ -179,7 +201,7 @@ def amend(
     except BaliseError as error:
         db.rollback()
         return _proposal_page(request, db, viewer, proposal_id, error)
-    return RedirectResponse(f"/proposals/{proposal.id}", status_code=303)
+    return _notified(request, db, proposal_id)
 
 
 @router.get("/projects/{project_id}")

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from balise.audit.service import RecordKind, record_read
 from balise.core import clock
 from balise.core.access import Role, Viewer
 from balise.core.i18n import pick
@@ -27,7 +28,7 @@ from balise.field.protocol import MAX_KEY_LENGTH, ApiError, SyncRequest, SyncRes
 from balise.field.rules import RULES, request_fingerprint
 from balise.field.service import receive_batch
 from balise.grid.models import VISIT_STATUSES, Act, VarianceReason
-from balise.web import access
+from balise.web import access, faults
 from balise.web.access import db_session
 from balise.web.field_strings import translated
 from balise.web.templating import render
@@ -136,6 +137,8 @@ async def sync(
         answer = await run_in_threadpool(receive_batch, db, viewer, key, fingerprint, batch)
     except SyncError as error:
         return _error(422, error)
+    if not answer.replayed:
+        faults.after_commit()  # off unless the fault bench switches it on (web/faults.py)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
@@ -163,8 +166,13 @@ def conflicts_page(
     viewer: Annotated[Viewer, Depends(Allow(Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
 ) -> Response:
+    rows = conflicts.team_conflicts(db, viewer)
+    for row in rows:
+        record_read(db, viewer, RecordKind.SYNC_CONFLICT, request.url.path,
+                    worker_id=row.visit.worker_id, client_id=row.visit.client_id,
+                    record_id=row.conflict.id)
     page = render(request, "field/conflicts.html", {
-        "rows": conflicts.team_conflicts(db, viewer), "rules": RULES,
+        "rows": rows, "rules": RULES,
         "statuses": VISIT_STATUSES,
         "acts": {a.id: pick(a.label_fr, a.label_en) for a in db.scalars(select(Act))},
         "reasons": {r.id: pick(r.label_fr, r.label_en) for r in db.scalars(select(VarianceReason))},

@@ -50,6 +50,7 @@ STRINGS: dict[str, str] = {
     "superseded": lazy("Another version of a visit was kept: see the visit."),
     "visit_of": lazy("Visit of {time} (client {code})"),
     "storage_failed": lazy("This browser cannot keep data offline (private mode?): keep the network on until the list is empty."),
+    "logout_pending": lazy("Not on the server yet: {n} (waiting to be sent, refused or started). If you log out now, they stay on this phone, and nothing else of your day, until you log in here again."),
     "hint": lazy("Nothing here is required: one tap closes a visit. A reason is never a justification."),
 }
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from balise.audit.service import RecordKind, record_read
 from balise.core import clock
 from balise.core.access import Role, Viewer
 from balise.core.errors import BaliseError
@@ -21,6 +22,7 @@ from balise.grid.queries import access_visit, monday_of, own_week
 from balise.grid.realization import Realization
 from balise.grid.realization import record as realization_record
 from balise.web.access import Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -38,6 +40,8 @@ def my_week(
     return render(request, "grid/my_week.html", {
         "days": days, "monday": monday, "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7), "statuses": VISIT_STATUSES,
+        "withheld": collection.withheld(
+            collection.effective(db, viewer.establishment_id, viewer.team_id)),
     })
 
 
@@ -66,11 +70,14 @@ def visit_page(
     viewer: Annotated[Viewer, Depends(Allow(Role.WORKER, Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
 ) -> Response:
-    return _visit_page(request, db, viewer, access_visit(db, viewer, visit_id))
+    visit = access_visit(db, viewer, visit_id)
+    record_read(db, viewer, RecordKind.VISIT, request.url.path, worker_id=visit.worker_id,
+                client_id=visit.client_id, record_id=visit.id)
+    return _visit_page(request, db, viewer, visit)
 
 
 def _ids(values: list[str]) -> frozenset[int]:
-    return frozenset(int(v) for v in values if v.strip().isdigit())
+    return frozenset(number for number in map(row_id, values) if number is not None)
 
 
 @router.post("/visits/{visit_id}/realization")

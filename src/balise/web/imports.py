@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from balise.audit.service import RecordKind, record_read
 from balise.core import clock
 from balise.core.access import Role, Viewer
 from balise.core.errors import NotFound
@@ -110,6 +111,7 @@ async def import_upload(
 
 @router.get("/exports/{kind}")
 def export_download(
+    request: Request,
     kind: str,
     viewer: Annotated[Viewer, Depends(Allow(Role.ANALYST, Role.WORKER))],
     db: Annotated[Session, Depends(db_session)],
@@ -127,6 +129,10 @@ def export_download(
         first = last = None
     buffer = io.BytesIO()
     write_export(buffer, db, chosen, scope, fmt, first, last, max_rows=MAX_EXPORT_ROWS)
+    if chosen is Kind.VISITS:  # one row per visit: individual-level data
+        read_kind = RecordKind.FHIR_BUNDLE if fmt == "fhir" else RecordKind.VISIT_EXPORT
+        record_read(db, viewer, read_kind, f"{request.url.path}?{request.url.query}",
+                    worker_id=scope.worker_id)
     filename = export_filename(chosen, scope, fmt, first, last)
     return Response(buffer.getvalue(), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

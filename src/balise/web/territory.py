@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from balise.audit.service import RecordKind, record_read
 from balise.core import clock
 from balise.core.access import Role, Viewer
 from balise.core.errors import InvalidInput
@@ -20,7 +21,9 @@ from balise.grid.queries import (
     unassigned_visits,
     week_days,
 )
+from balise.grid.visit_links import linked_partners
 from balise.grid.week_plan import generate_week, load_duration_model
+from balise.planner.routing import FALLBACK_WARNINGS, routing_server
 from balise.planner.team_day import (
     REASONS,
     UNASSIGNED_REASONS,
@@ -70,12 +73,17 @@ def team_plan(
     monday = monday_of(week or clock.today())
     model = load_duration_model(db, team.establishment_id, clock.today())
     workers, cells = team_week_plan(db, team, monday, model)
+    unassigned = unassigned_visits(db, team, monday)
+    record_read(db, viewer, RecordKind.TEAM_PLAN, str(request.url.path), record_id=team.id,
+                rows=len(workers))
     return render(request, "territory/plan.html", {
         "team": team, "workers": workers, "cells": cells, "days": week_days(monday)[:5],
         "monday": monday, "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7), "professions": PROFESSIONS,
         "clients": team_client_count(db, team), "members": team_members(db, team),
-        "unassigned": unassigned_visits(db, team, monday),
+        "unassigned": unassigned, "worker_names": {w.id: w.name for w in workers},
+        "partners": linked_partners(
+            db, [v for cell in cells.values() for v in cell.visits] + unassigned),
         "generated": request.query_params.get("generated"),
         "optimized": _optimized(request), "reason_labels": UNASSIGNED_REASONS,
     })
@@ -91,7 +99,11 @@ def _optimized(request: Request) -> dict[str, object] | None:
         visit, _, reason = item.partition(":")
         if visit.isdigit() and reason in REASONS:
             left.append((int(visit), reason))
-    return {"placed": params.get("placed"), "travel": params.get("travel"), "left": left}
+    warnings = [FALLBACK_WARNINGS[code] for code in params.get("warn", "").split(",")
+                if code in FALLBACK_WARNINGS]
+    late = {int(w) for w in params.get("late", "").split(",") if w.isdigit()}
+    return {"placed": params.get("placed"), "travel": params.get("travel"), "left": left,
+            "warnings": warnings, "late": late, "day": params.get("day", "")}
 
 
 @router.post("/teams/{team_id}/plan/generate")
@@ -133,6 +145,7 @@ def team_realization(
 
 @router.post("/teams/{team_id}/plan/optimize")
 def optimize_day(
+    request: Request,
     team_id: int,
     viewer: Annotated[Viewer, Depends(Allow(Role.TEAM_LEAD))],
     db: Annotated[Session, Depends(db_session)],
@@ -144,10 +157,13 @@ def optimize_day(
         chosen = date.fromisoformat(day) if day else clock.today()
     except ValueError as exc:
         raise InvalidInput("day", "not_a_date") from exc
-    plan = plan_day(db, team, chosen, PlanSettings(time_limit_s=10))
+    plan = plan_day(db, team, chosen, PlanSettings(
+        time_limit_s=10, routing=routing_server(request.app.state.settings)))
     apply_plan(db, plan)
     left = ",".join(f"{visit}:{reason}" for visit, reason in sorted(plan.unassigned.items()))
     placed = sum(len(stops) for stops in plan.routes.values())
     return RedirectResponse(
         f"/teams/{team.id}/plan?week={monday_of(chosen).isoformat()}&placed={placed}"
-        f"&travel={round(plan.travel_minutes)}&left={left}", status_code=303)
+        f"&travel={round(plan.travel_minutes)}&left={left}&day={chosen.isoformat()}"
+        f"&warn={','.join(plan.warnings)}&late={','.join(map(str, plan.over_risk))}",
+        status_code=303)

@@ -14,6 +14,7 @@ from balise.core.access import Role, Viewer
 from balise.core.errors import BaliseError
 from balise.grid import waiting_list
 from balise.grid.models import Act
+from balise.planner.team_day import UNASSIGNED_REASONS
 from balise.territory.models import Client
 from balise.territory.queries import access_team
 from balise.web.access import Allow, db_session
@@ -28,12 +29,13 @@ def _page(request: Request, db: Session, viewer: Viewer, team_id: int,
           error: BaliseError | None = None) -> Response:
     team = access_team(db, viewer, team_id)
     today = clock.today()
-    clients = dict(db.execute(select(Client.id, Client.code).where(Client.team_id == team.id))
-                   .tuples().all())
+    clients = {client_id: code for client_id, code in db.execute(
+        select(Client.id, Client.code).where(Client.team_id == team.id))}
     return render(request, "grid/waiting_list.html", {
         "team": team, "entries": waiting_list.entries(db, team), "clients": clients,
         "figures": waiting_list.figures_by_need(db, [team.id], today), "today": today,
         "acts": list(db.scalars(select(Act).order_by(Act.code))), "error": error,
+        "planner_reasons": UNASSIGNED_REASONS,
     }, status=400 if error else 200)
 
 

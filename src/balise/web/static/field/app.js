@@ -248,16 +248,59 @@ async function renderQueue() {
 const sync = new Sync({
   user: USER, token: root.dataset.csrf, t, uuid,
   state: (text, offline) => { $("sync-state").textContent = text; $("sync").classList.toggle("offline", Boolean(offline)); },
-  changed: async (anySuperseded) => {
+  changed: async (anySuperseded, anySent) => {
     await renderQueue();
-    if (anySuperseded) await loadDay();
+    // What was acknowledged has left the outbox (store.settle): the server's copy of the
+    // day now holds it, and the page shows that copy.
+    if (anySuperseded || anySent) await loadDay();
     if (!document.querySelector(".fv details[open]")) renderDay();
   },
   refreshToken: loadDay,
 });
 
+// ---- logging out ------------------------------------------------------------------
+
+// Logging out forgets the day (store.forgetPersonal). What is not on the server yet
+// stays on the phone for the next login, but the worker is told first and may stay to
+// send it: nothing is lost silently, and nothing is kept without her knowing.
+async function logOut(event, form) {
+  event.preventDefault();
+  let count = 0;
+  try {
+    const left = await store.pending(USER);
+    count = left.outbox + left.refused + left.drafts;
+  } catch (_error) {
+    // No storage on this browser (private mode?): nothing waits on it either.
+  }
+  if (count && $("logout-warning").hidden) {
+    $("logout-warning-text").textContent = t("logout_pending", { n: count });
+    $("logout-warning").hidden = false;
+    $("logout-anyway").focus();
+    return;
+  }
+  await leave(form);
+}
+
+// A failure to forget must not keep anyone logged in: the login page tries again.
+async function leave(form) {
+  await store.forgetPersonal().catch(() => {});
+  form.submit(); // does not fire "submit" again
+}
+
+function watchLogout() {
+  const form = document.querySelector('form[action="/logout"]');
+  if (!form) return;
+  form.addEventListener("submit", (event) => logOut(event, form));
+  $("logout-anyway").addEventListener("click", () => leave(form));
+  $("logout-stay").addEventListener("click", () => {
+    $("logout-warning").hidden = true;
+    sync.flush();
+  });
+}
+
 async function main() {
   $("sync-now").addEventListener("click", () => sync.flush());
+  watchLogout();
   try {
     await store.open();
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});

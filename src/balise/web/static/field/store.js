@@ -3,6 +3,10 @@
 // the day's data. Nothing here expires: a record leaves the outbox only when the server
 // has acknowledged it (or refused it, and then the worker removes it).
 //
+// At logout the phone keeps nothing personal except what is still pending — records
+// not yet acknowledged, refused records not yet dismissed, visits started — which the
+// worker was warned about before leaving (forgetPersonal; docs/field-sync.md).
+//
 // Writes that hold a worker's record use durability "strict": the transaction completes
 // only once the data is on disk, so closing the browser or the phone right after
 // "Saved on this phone" loses nothing.
@@ -30,6 +34,20 @@ export function open() {
     });
   }
   return opening;
+}
+
+// The database if this browser already has it: never create it just to empty it
+// (the login page calls this for every visitor).
+function openExisting() {
+  return new Promise((resolve) => {
+    const request = indexedDB.open(DB_NAME);
+    request.onupgradeneeded = (event) => {
+      if (event.oldVersion === 0) request.transaction.abort();
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => resolve(null);
+    request.onblocked = () => resolve(null);
+  });
 }
 
 function done(transaction) {
@@ -104,4 +122,35 @@ export function settle(batchKey, acks) {
     }
     tx.objectStore("meta").delete(batchKey);
   });
+}
+
+// What logging out would leave behind: the worker's own work not yet on the server.
+export async function pending(user) {
+  const mine = (items) => items.filter((i) => i.user_id === user).length;
+  return { outbox: mine(await all("outbox")), refused: mine(await all("refused")),
+    drafts: mine(await all("drafts")) };
+}
+
+// Logout: forget the day's data (visits, client codes, times, notes) and the kept copy
+// of the page (it shows the worker's name). What stays is only what is pending, for the
+// next login of its owner: the outbox holds nothing else (a record leaves it when
+// acknowledged, with its batch), nor do the refused list (until dismissed) and the
+// started visits. Nothing pending: nothing stays but the random device id.
+export async function forgetPersonal() {
+  const db = opening ? await opening : await openExisting();
+  if (db) {
+    const transaction = db.transaction(["meta"], "readwrite", { durability: "strict" });
+    transaction.objectStore("meta").openCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      if (String(cursor.key).startsWith("day:")) cursor.delete();
+      cursor.continue();
+    };
+    await done(transaction);
+  }
+  if (globalThis.caches) {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("balise-field")) await (await caches.open(name)).delete("/field");
+    }
+  }
 }

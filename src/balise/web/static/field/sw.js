@@ -1,7 +1,7 @@
 // The field app's service worker: keeps the page and its files so "Ma journée" opens
 // without network. It never answers a write: POST /api/sync always goes to the server
 // (what waits is in IndexedDB, not in this worker), and it never keeps other pages.
-const VERSION = "balise-field-1";
+const VERSION = "balise-field-2";
 const PAGE = "/field";
 const FILES = [
   "/static/balise.css",

@@ -55,6 +55,7 @@ export class Sync {
     if (this.busy) { this.again = true; return; }
     this.busy = true;
     let superseded = false;
+    let sent = false;
     try {
       for (;;) {
         const batch = await this.nextBatch();
@@ -65,8 +66,9 @@ export class Sync {
         if (answer === "split") continue;
         await store.settle(batch.key, answer.acks);
         superseded = superseded || answer.acks.some((a) => a.code === "superseded_other_device");
+        sent = true;
         this.lastSent = new Date();
-        await this.changed(false);
+        await this.changed(false, false);
       }
       this.delay = FIRST_DELAY;
       this.state(this.lastSent
@@ -79,7 +81,7 @@ export class Sync {
       else this.state(this.t("server_error"), true);
     } finally {
       this.busy = false;
-      await this.changed(superseded);
+      await this.changed(superseded, sent);
       if (this.again) { this.again = false; this.flush(); }
     }
   }

@@ -1,0 +1,44 @@
+"""Reading the read log for the page that shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from balise.accounts.models import User
+from balise.audit.models import ReadLogEntry
+from balise.core.access import Viewer
+from balise.territory.models import Client, Worker
+
+PAGE_ROWS = 500
+
+
+@dataclass(frozen=True)
+class ReadLogRow:
+    at: datetime
+    reader: str
+    reader_role: str
+    record_kind: str
+    record_id: int | None
+    worker_code: str | None
+    client_code: str | None
+    rows: int | None
+    route: str
+
+
+def recent_reads(session: Session, viewer: Viewer, limit: int = PAGE_ROWS) -> list[ReadLogRow]:
+    """The establishment's latest reads, newest first."""
+    reader = aliased(User)
+    query = (select(ReadLogEntry, reader.username, reader.role, Worker.code, Client.code)
+             .join(reader, reader.id == ReadLogEntry.user_id)
+             .outerjoin(Worker, Worker.id == ReadLogEntry.worker_id)
+             .outerjoin(Client, Client.id == ReadLogEntry.client_id)
+             .where(ReadLogEntry.establishment_id == viewer.establishment_id)
+             .order_by(ReadLogEntry.at.desc(), ReadLogEntry.id.desc())
+             .limit(limit))
+    return [ReadLogRow(entry.at, username, role, entry.record_kind, entry.record_id,
+                       worker_code, client_code, entry.rows, entry.route)
+            for entry, username, role, worker_code, client_code in session.execute(query)]

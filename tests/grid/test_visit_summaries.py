@@ -5,12 +5,13 @@ indicators as reading every visit."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from balise.core import clock
 from balise.grid.evidence_frame import load_frame
@@ -182,3 +183,45 @@ def test_retention_clearing_old_times_keeps_the_summaries_exact(session: Session
     assert not session.scalars(select(Visit.id).where(
         Visit.day == old, Visit.realized_start.is_not(None))).all()
     _assert_as_from_scratch(session, cast)
+
+
+@pytest.mark.parametrize("second_act", ["BAIN", "PLAIE"], ids=["same-cell", "same-day-only"])
+def test_two_writers_at_once_keep_the_summaries_exact(
+        factory: sessionmaker[Session], engine: Engine, cast: Cast, second_act: str) -> None:
+    """Two transactions record visits of the same worker-day, opening the same new
+    evidence cell or two different ones: the second waits for the first, and neither
+    loses the other's visit."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serializes writers before any statement; no race to show")
+    worker, client = cast.workers[0], cast.clients[0]
+    a_flushed, release_a = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def write(act: str, minutes: int, start: int, hold: bool) -> None:
+        try:
+            with factory() as session:
+                make_visit(session, worker, client, cast.acts[act], MONDAY, minutes=minutes,
+                           start_minute=start)
+                if hold:
+                    a_flushed.set()
+                    release_a.wait(timeout=30)
+                session.commit()
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    first = threading.Thread(target=write, args=("BAIN", 41, 9 * 60, True))
+    second = threading.Thread(target=write, args=(second_act, 47, 11 * 60, False))
+    first.start()
+    assert a_flushed.wait(timeout=30)
+    second.start()
+    second.join(timeout=1.0)
+    assert second.is_alive(), "the second writer should wait for the first"
+    release_a.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert not failures, failures
+    with factory() as session:
+        day = session.execute(select(WorkerDay.done, WorkerDay.realized_minutes).where(
+            WorkerDay.worker_id == worker.id, WorkerDay.day == MONDAY)).one()
+        assert tuple(day) == (2, 88.0)
+        _assert_as_from_scratch(session, cast)

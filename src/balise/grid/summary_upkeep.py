@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Table, and_, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -160,13 +160,21 @@ def apply(session: Session, change: Counts) -> None:
         select(Team.id, Team.establishment_id).where(Team.id.in_(sorted(teams)))).all())
     connection = session.connection()
     cell = _table(EvidenceCell)
-    for (team, group, act_set), difference in sorted(change.cells.items()):
-        if not any(difference.values()):
-            continue
+    changed = sorted((key, difference) for key, difference in change.cells.items()
+                     if any(difference.values()))
+    concurrent = connection.dialect.name == "postgresql"
+    if concurrent and changed:
+        # Two writers may create the same cell at once: create it empty first (the second
+        # waits for the first and then does nothing), then lock it like any other.
+        connection.execute(postgresql.insert(cell).values([
+            {"team_id": team, "smaf_group": group, "act_set": act_set,
+             "establishment_id": establishment[team], "histogram": b""}
+            for (team, group, act_set), _ in changed]).on_conflict_do_nothing())
+    for (team, group, act_set), difference in changed:
         where = and_(cell.c.team_id == team, cell.c.smaf_group == group,
                      cell.c.act_set == act_set)
         query = select(cell.c.histogram).where(where)
-        if connection.dialect.name == "postgresql":
+        if concurrent:
             query = query.with_for_update()  # two writers must not lose each other's visits
         stored = connection.scalar(query)
         histogram = _decode(stored) if stored is not None else Counter()
@@ -215,6 +223,13 @@ def refresh_worker_days(session: Session, keys: Collection[DayKey]) -> None:
         by_establishment.setdefault(establishment_id, {}).setdefault(worker_id, set()).add(day)
     table = _table(WorkerDay)
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Two writers changing visits of the same worker-day: the second waits until the
+        # first commits, then its statements see the first's visits and its row.
+        for worker_id, day in sorted({(w, d) for _, w, d in keys}):
+            # The two-integer key space: (worker, day number); nothing else uses it.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:worker, :day)"),
+                               {"worker": int(worker_id), "day": (day - EPOCH).days})
     for establishment_id, days_of in sorted(by_establishment.items()):
         for worker_id, days in sorted(days_of.items()):
             connection.execute(delete(table).where(table.c.worker_id == worker_id,

@@ -59,6 +59,21 @@ def _stored(factory: sessionmaker[Session], visit_id: int) -> tuple[str, int]:
         return visit.status, int(count or 0)
 
 
+def _until_offline(page: Page) -> None:
+    """Wait until a request from the page really fails. In a persistent context Chromium
+    applies the offline emulation to the service worker's network path a moment after
+    the page's, and a request falling through the worker could still leave."""
+    probe = """async () => {
+        try { await fetch('/healthz', {cache: 'no-store'}); return false; }
+        catch (error) { return true; }
+    }"""
+    for _ in range(WAIT // 100):
+        if page.evaluate(probe):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the browser context never went offline")
+
+
 def test_visit_recorded_offline_reaches_the_server_once_online(
         live_server: str, chromium: Browser, cast: Cast, session: Session,
         factory: sessionmaker[Session]) -> None:
@@ -77,6 +92,7 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
     assert heights and min(h for h in heights if h > 0) >= 48
 
     context.set_offline(True)
+    _until_offline(page)
     first.get_by_role("button", name="Terminer").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
     expect(page.locator("#sync-state")).to_contain_text("Pas de réseau", timeout=WAIT)
@@ -112,6 +128,7 @@ def test_closing_the_browser_offline_loses_nothing(
     page = context.pages[0] if context.pages else context.new_page()
     _open_field(page, live_server)
     context.set_offline(True)
+    _until_offline(page)
     card = page.locator(f"#visit-{visits[1].id}")
     card.get_by_role("button", name="Non réalisée").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
@@ -257,6 +274,7 @@ def test_a_visit_recorded_offline_eight_days_ago_reaches_the_server_once(
     page = context.new_page()
     _open_field(page, live_server)
     context.set_offline(True)
+    _until_offline(page)
     page.locator(f"#visit-{visits[0].id}").get_by_role("button", name="Terminer").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
 

@@ -59,10 +59,13 @@ def _stored(factory: sessionmaker[Session], visit_id: int) -> tuple[str, int]:
         return visit.status, int(count or 0)
 
 
-def _until_offline(page: Page) -> None:
-    """Wait until a request from the page really fails. In a persistent context Chromium
-    applies the offline emulation to the service worker's network path a moment after
-    the page's, and a request falling through the worker could still leave."""
+def _go_offline(context: BrowserContext, page: Page) -> None:
+    """No network for the phone. Chromium's offline emulation alone does not always cover
+    a request that falls through the service worker after a reload, so the sync endpoint
+    is also made unreachable at the browser's network layer; then wait until a request
+    from the page really fails."""
+    context.set_offline(True)
+    context.route("**/api/sync", lambda route: route.abort("internetdisconnected"))
     probe = """async () => {
         try { await fetch('/healthz', {cache: 'no-store'}); return false; }
         catch (error) { return true; }
@@ -72,6 +75,11 @@ def _until_offline(page: Page) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError("the browser context never went offline")
+
+
+def _go_online(context: BrowserContext) -> None:
+    context.unroute("**/api/sync")
+    context.set_offline(False)
 
 
 def test_visit_recorded_offline_reaches_the_server_once_online(
@@ -91,8 +99,7 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
         "#field button:not([hidden])", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(h for h in heights if h > 0) >= 48
 
-    context.set_offline(True)
-    _until_offline(page)
+    _go_offline(context, page)
     first.get_by_role("button", name="Terminer").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
     expect(page.locator("#sync-state")).to_contain_text("Pas de réseau", timeout=WAIT)
@@ -105,7 +112,7 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
     expect(page.locator("#outbox-list li")).to_have_count(1, timeout=WAIT)
     assert _stored(factory, visits[0].id) == ("planned", 0)
 
-    context.set_offline(False)
+    _go_online(context)
     expect(page.locator("#sync-count")).to_have_text(
         "Tout ce que vous avez enregistré est sur le serveur.", timeout=WAIT)
     assert _stored(factory, visits[0].id) == ("done", 1)
@@ -127,8 +134,7 @@ def test_closing_the_browser_offline_loses_nothing(
     context = launch()
     page = context.pages[0] if context.pages else context.new_page()
     _open_field(page, live_server)
-    context.set_offline(True)
-    _until_offline(page)
+    _go_offline(context, page)
     card = page.locator(f"#visit-{visits[1].id}")
     card.get_by_role("button", name="Non réalisée").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
@@ -273,8 +279,7 @@ def test_a_visit_recorded_offline_eight_days_ago_reaches_the_server_once(
     context.clock.install()  # the page's Date is the test's to move; time still runs
     page = context.new_page()
     _open_field(page, live_server)
-    context.set_offline(True)
-    _until_offline(page)
+    _go_offline(context, page)
     page.locator(f"#visit-{visits[0].id}").get_by_role("button", name="Terminer").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
 
@@ -286,7 +291,7 @@ def test_a_visit_recorded_offline_eight_days_ago_reaches_the_server_once(
     assert page.evaluate("Date.now()") / 1000 - before >= EIGHT_DAYS.total_seconds()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
 
-    context.set_offline(False)
+    _go_online(context)
     # The server refuses the old session; the record waits for a login, then goes.
     expect(page.locator("#sync-state")).to_contain_text("reconnectez-vous", timeout=WAIT)
     assert _stored(factory, visits[0].id) == ("planned", 0)

@@ -45,14 +45,18 @@ def test_later_version_wins_and_the_lead_sees_the_other(
     lead = browser("lead")
     page = lead.get("/field/conflicts")
     assert page.status_code == 200
-    assert "Version du téléphone" in page.text and "Version de la tablette" in page.text
-    assert "U0000" in page.text
+    assert "U0000" in page.text and "Mise de côté (venue d" in page.text
+    # The lead learns that the times and notes differ, never what they are: they are Alice's.
+    assert page.text.count("elles diffèrent; seule la personne concernée les voit") == 4
+    for private in ("Version du téléphone", "Version de la tablette", "09:00", "09:40",
+                    "09:55", "15:00", "15:05", "10:00", "10:05"):
+        assert private not in page.text
     # Reviewing keeps both versions.
     reviewed = lead.post(f"/field/conflicts/{conflict.id}/reviewed",
                          data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert reviewed.status_code == 303
     again = lead.get("/field/conflicts").text
-    assert "Version du téléphone" in again and "Marquer comme vue" not in again
+    assert "Vue le" in again and "Marquer comme vue" not in again
 
 
 def test_same_moment_on_two_devices_is_decided_by_record_id(
@@ -106,7 +110,8 @@ def test_a_change_made_on_the_server_is_kept_when_a_phone_replaces_it(
         assert conflict.set_aside_source == "server"
         assert conflict.set_aside["note"] == "Corrigé au bureau"
         assert conflict.rule == "replaces_server_change"
-    assert "Corrigé au bureau" in browser("lead").get("/field/conflicts").text
+    page = browser("lead").get("/field/conflicts").text
+    assert "modifiée sur le serveur" in page and "Corrigé au bureau" not in page
 
 
 def test_conflicts_are_the_team_leads_only(browser: Browser, today_visits: Day,

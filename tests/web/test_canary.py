@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from balise.core import clock
+from balise.field.models import SyncConflict
 from tests.factories import MONDAY, Cast, make_visit
 from tests.web.document_text import text_of
 from tests.web.fuzzing import real_ids
@@ -58,6 +59,17 @@ def _plant(session: Session, cast: Cast) -> dict[str, object]:
     small.note = SMALL_TEAM_NOTE
     for visit in (first, long, small):
         visit.travel_minutes = 59
+    # Two devices disagreed on alice's visit: the lead's conflicts page holds both versions.
+    start = datetime.combine(MONDAY, datetime.min.time()) + timedelta(minutes=8 * 60 + 17)
+    versions = [{"status": "done", "start": start.isoformat(),
+                 "end": (start + timedelta(minutes=minutes)).isoformat(), "acts_done": None,
+                 "reason_ids": [], "unmet_act_ids": [], "note": note, "travel_minutes": 59,
+                 "recorded_at": "2026-11-16T15:00:00"}
+                for minutes, note in ((173, NOTE), (4567, f"{NOTE} bis"))]
+    session.add(SyncConflict(
+        establishment_id=cast.alice.establishment_id, team_id=cast.alice.team_id,
+        visit_id=first.id, rule="later_recorded_at", kept=versions[0],
+        set_aside=versions[1], set_aside_source="device", detected_at=clock.now()))
     session.flush()
     return {"canary_visit": first.id, "long_visit": long.id, "small_visit": small.id}
 

@@ -209,9 +209,9 @@ class SyncModel(RuleBasedStateMachine):
         page = self.world.lead.get("/field/conflicts")
         assert page.status_code == 200
         with self.world.factory() as session:
-            team = select(Visit.team_id).where(Visit.id.in_(self.visits)).scalar_subquery()
+            teams = select(Visit.team_id).where(Visit.id.in_(self.visits))
             kept = session.scalars(select(SyncConflict).where(
-                SyncConflict.team_id == team)).all()
+                SyncConflict.team_id.in_(teams))).all()
         # Every version set aside in the team is listed (its content is alice's: not shown).
         assert page.text.count('<li class="card conflict') == len(kept)
         for conflict in kept:

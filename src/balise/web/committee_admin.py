@@ -22,6 +22,7 @@ from balise.core.access import Role, Viewer
 from balise.core.errors import InvalidInput, NotFound
 from balise.territory.models import Establishment
 from balise.web.access import Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -49,9 +50,10 @@ def _member_of(committee: Committee, member_id: int) -> CommitteeMember:
 def _seat(committee: Committee, raw: str) -> CommitteeMember | None:
     if not raw.strip():
         return None
-    if not raw.strip().isdigit():
+    seat = row_id(raw)
+    if seat is None:
         raise InvalidInput("substitute_for", "unknown_choice")
-    found = [m for m in committee.members if m.id == int(raw)]
+    found = [m for m in committee.members if m.id == seat]
     if not found:
         raise InvalidInput("substitute_for", "unknown_choice")
     return found[0]
@@ -86,7 +88,7 @@ def create(
     covered: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     try:
-        others = [int(c) for c in covered or [] if c.isdigit()]
+        others = [i for i in map(row_id, covered or []) if i is not None]
         committee = membership.set_up_committee(
             db, kind=kind, name=name, establishment_id=viewer.establishment_id,
             mandate=mandate, covered=others, actor=viewer.user_id)

@@ -30,6 +30,7 @@ from balise.planner.routing import FALLBACK_WARNINGS, routing_server
 from balise.territory.models import PROFESSIONS
 from balise.territory.queries import access_team
 from balise.web.access import Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -44,9 +45,10 @@ def _day(raw: str, field: str) -> date:
 
 
 def _worker_id(raw: str) -> int:
-    if not raw.isdigit():
+    worker_id = row_id(raw)
+    if worker_id is None:
         raise InvalidInput("worker", "unknown_choice")
-    return int(raw)
+    return worker_id
 
 
 @router.get("/teams/{team_id}/plan/day")
@@ -73,9 +75,10 @@ def plan_day_page(
 
 
 def _move_form(visit: str, worker: str, day: str) -> tuple[int, int, date]:
-    if not visit.isdigit():
+    visit_id = row_id(visit)
+    if visit_id is None:
         raise InvalidInput("visit", "not_a_number")
-    return int(visit), _worker_id(worker), _day(day, "day")
+    return visit_id, _worker_id(worker), _day(day, "day")
 
 
 @router.post("/teams/{team_id}/plan/day/check")
@@ -130,9 +133,10 @@ def set_team_max_risk(
 ) -> Response:
     """The team's maximum lateness risk, in whole percent (1 to 50)."""
     team = access_team(db, viewer, team_id)
-    if not max_risk.isdigit():
+    percent = row_id(max_risk)
+    if percent is None:
         raise InvalidInput("max_risk", "not_a_number")
     chosen = _day(day, "day")
-    set_max_late_risk(db, team, int(max_risk))
+    set_max_late_risk(db, team, percent)
     return RedirectResponse(f"/teams/{team.id}/plan/day?day={chosen.isoformat()}",
                             status_code=303)

@@ -14,16 +14,17 @@ Browser = Callable[[str | None], TestClient]
 
 
 def record(visit_id: int, day: date, *, record_id: str | None = None, device: str = "phone-a",
-           recorded_at: str = "2026-11-16T15:00:00Z", start: str | None = "09:05",
+           recorded_at: str | None = None, start: str | None = "09:05",
            end: str | None = "10:20", **realization: Any) -> dict[str, Any]:
-    """A record as the field app makes it: full state of the visit, device time in UTC."""
+    """A record as the field app makes it: full state of the visit, device time in UTC
+    (by default the afternoon of the visit's day, so that it stays within retention)."""
     body: dict[str, Any] = {"status": "done", "acts_done": None, "reason_ids": [],
                             "unmet_act_ids": [], "note": None, "travel_minutes": None}
     body["start"] = f"{day.isoformat()}T{start}:00" if start else None
     body["end"] = f"{day.isoformat()}T{end}:00" if end else None
     body.update(realization)
     return {"record_id": record_id or str(uuid.uuid4()), "kind": "visit.realization",
-            "device_id": device, "recorded_at": recorded_at, "visit_id": visit_id,
+            "device_id": device, "recorded_at": recorded_at or f"{day.isoformat()}T15:00:00Z", "visit_id": visit_id,
             "realization": body}
 
 

@@ -41,7 +41,7 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 
 def _versions(visits: list[Visit], per_visit: int, minute: int) -> list[dict[str, Any]]:
     day = clock.today()
-    return [record(v.id, day, recorded_at=f"2026-11-16T15:{minute + n:02d}:00Z",
+    return [record(v.id, day, recorded_at=f"{day.isoformat()}T15:{minute + n:02d}:00Z",
                    end=f"10:{minute + n:02d}", note=f"version {n}", travel_minutes=5)
             for v in visits for n in range(per_visit)]
 
@@ -127,9 +127,9 @@ def test_versions_of_one_visit_in_one_batch_end_with_the_latest(
     visit = today_visits.alice[0]
     day = clock.today()
     saves = [record(visit.id, day, device="phone", end=f"10:{n:02d}", note=f"save {n}",
-                    recorded_at=f"2026-11-16T15:00:0{n}Z") for n in range(5)]
+                    recorded_at=f"{day.isoformat()}T15:00:0{n}Z") for n in range(5)]
     tablet = record(visit.id, day, device="tablet", note="tablet",
-                    recorded_at="2026-11-16T15:00:02.500Z")
+                    recorded_at=f"{day.isoformat()}T15:00:02.500Z")
     got = acks(send(browser("alice"), [*reversed(saves), tablet]))
     assert got[saves[-1]["record_id"]]["status"] == "applied"
     assert got[tablet["record_id"]]["status"] in ("applied", "superseded")

@@ -21,9 +21,9 @@ def test_later_version_wins_and_the_lead_sees_the_other(
         phone_first: bool) -> None:
     day = clock.today()
     visit_id = today_visits.alice[0].id
-    phone = record(visit_id, day, device="phone", recorded_at="2026-11-16T15:00:00Z",
+    phone = record(visit_id, day, device="phone", recorded_at=f"{day.isoformat()}T15:00:00Z",
                    start="09:00", end="09:40", note="Version du téléphone")
-    tablet = record(visit_id, day, device="tablet", recorded_at="2026-11-16T15:05:00Z",
+    tablet = record(visit_id, day, device="tablet", recorded_at=f"{day.isoformat()}T15:05:00Z",
                     start="09:00", end="09:55", note="Version de la tablette")
     client = browser("alice")
     order = [phone, tablet] if phone_first else [tablet, phone]
@@ -80,8 +80,8 @@ def test_successive_saves_on_one_device_are_no_conflict(
         browser: Browser, today_visits: Day, factory: sessionmaker[Session]) -> None:
     day = clock.today()
     visit_id = today_visits.alice[0].id
-    first = record(visit_id, day, recorded_at="2026-11-16T15:00:00Z", end="09:40")
-    correction = record(visit_id, day, recorded_at="2026-11-16T15:30:00Z", end="10:10")
+    first = record(visit_id, day, recorded_at=f"{day.isoformat()}T15:00:00Z", end="09:40")
+    correction = record(visit_id, day, recorded_at=f"{day.isoformat()}T15:30:00Z", end="10:10")
     client = browser("alice")
     send(client, [correction])
     assert acks(send(client, [first]))[first["record_id"]]["code"] == "superseded_same_device"
@@ -119,8 +119,8 @@ def test_conflicts_are_the_team_leads_only(browser: Browser, today_visits: Day,
     day = clock.today()
     visit_id = today_visits.alice[0].id
     client = browser("alice")
-    send(client, [record(visit_id, day, device="a", recorded_at="2026-11-16T15:00:00Z")])
-    send(client, [record(visit_id, day, device="b", recorded_at="2026-11-16T15:01:00Z")])
+    send(client, [record(visit_id, day, device="a", recorded_at=f"{day.isoformat()}T15:00:00Z")])
+    send(client, [record(visit_id, day, device="b", recorded_at=f"{day.isoformat()}T15:01:00Z")])
     with factory() as fresh:
         conflict_id = fresh.scalars(select(SyncConflict.id)).one()
     outsider = browser("outsider")

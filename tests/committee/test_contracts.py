@@ -185,3 +185,16 @@ def test_contract_form_and_summary_page(browser: Browser, board: Board, session:
     assert "7\u00a0300\u00a0000,00\u00a0$" in page and "2\u00a0350\u00a0000,00\u00a0$" in page
     assert "27\u00a0540,00\u00a0$ × 35 = 963\u00a0900,00\u00a0$" in page
     assert "le retour promis n'est pas mesuré" in page
+
+
+def test_contract_weeks_written_as_a_superscript_is_refused_by_name(
+        browser: Browser, board: Board) -> None:
+    # "²" is a digit to str.isdigit but not a number: the form names the field, no 500.
+    union = browser("union")
+    records = f"/committees/{board.committee.id}/records"
+    response = union.post(f"/committees/{board.committee.id}/contracts", data={
+        "csrf_token": csrf_of(union.get(records).text), "firm": "Firme Y",
+        "purpose": "Diagnostic", "procurement": "tender", "justification": "",
+        "total_amount": "10 000", "weeks": "²", "signed_on": "2026-05-01"})
+    assert response.status_code == 400
+    assert 'value="Firme Y"' in unescape(response.text)

@@ -229,16 +229,16 @@ def add_contract(
             "indicator": indicator, "jointly_chosen": jointly_chosen, "signed_on": signed_on,
             "establishment_id": establishment_id}
     try:
-        if weeks.strip() and not weeks.strip().isdigit():
+        if weeks.strip() and row_id(weeks) is None:
             raise InvalidInput("weeks", "not_a_number")
         register_contract(db, committee, _member(db, viewer, committee_id), ContractInput(
             firm=firm, purpose=purpose, procurement=procurement, justification=justification,
             total_amount=parse_amount("total_amount", total_amount),
             weekly_fee=parse_amount("weekly_fee", weekly_fee),
-            weeks=int(weeks) if weeks.strip() else None, promised_return=promised_return,
+            weeks=row_id(weeks), promised_return=promised_return,
             indicator=indicator.strip(), jointly_chosen=bool(jointly_chosen),
             signed_on=_date("signed_on", signed_on),
-            establishment_id=int(establishment_id) if establishment_id.isdigit() else None))
+            establishment_id=row_id(establishment_id)))
     except InvalidInput as error:
         db.rollback()
         return _records_page(request, db, viewer, committee_id, error, "contract", form)

@@ -35,6 +35,7 @@ from balise.grid import collection
 from balise.indicators.dashboard import alerts_for_member
 from balise.territory.queries import visible_teams
 from balise.web.access import COMMITTEE, Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -102,15 +103,17 @@ def file(
     committee = queries.access_committee(db, viewer, committee_id)
     member = _member(db, viewer, committee_id)
     try:
-        project = (queries.access_project(db, viewer, int(project_id))
-                   if project_id.strip().isdigit() else None)
+        project_number = row_id(project_id)
+        project = (queries.access_project(db, viewer, project_number)
+                   if project_number is not None else None)
         effect: dict[str, object] = {}
+        minute_count = row_id(minutes)
         if kind == "reference_time":
             effect = {"act_code": act_code.strip().upper(), "valid_from": valid_from.strip(),
-                      "minutes": int(minutes) if minutes.strip().isdigit() else -1}
+                      "minutes": -1 if minute_count is None else minute_count}
         elif kind == "collection_setting":
             effect = {"key": setting_key, "enabled": setting_enabled == "1",
-                      "team_id": int(setting_team) if setting_team.strip().isdigit() else None}
+                      "team_id": row_id(setting_team)}
         proposal = file_proposal(db, committee, member, title=title, text=text,
                                  rationale=rationale, kind=kind, effect=effect,
                                  project=project, deadline=_date("deadline", deadline))
@@ -137,7 +140,7 @@ def _mail_notice(request: Request) -> FilingNotice | None:
     if status not in ("sent", "failed"):
         return None
     counts = [request.query_params.get(k, "0") for k in ("sent", "without")]
-    sent, without = (int(c) if c.isdigit() else 0 for c in counts)
+    sent, without = (row_id(c) or 0 for c in counts)
     return FilingNotice(status, sent, without)
 
 
@@ -232,7 +235,7 @@ def new_project(
     member = _member(db, viewer, committee_id)
     allowed = {t.id for t in visible_teams(db, viewer)
                if t.establishment_id == committee.establishment_id}
-    teams = [int(t) for t in team_ids or [] if t.isdigit() and int(t) in allowed]
+    teams = [t for t in map(row_id, team_ids or []) if t is not None and t in allowed]
     try:
         project = create_project(db, committee, title=title, objectives=objectives,
                                  team_ids=teams, actor=member.user_id)

@@ -45,7 +45,7 @@ async def upload_guard(request: Request) -> AsyncIterator[None]:
     (listed before ``Allow``, whose CSRF check reads the whole form), and close the
     uploaded file's temporary copy whatever happens next, a refusal included."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+    if length.isascii() and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
         raise FileRefused("file_too_large", mb=MAX_UPLOAD_BYTES // (1024 * 1024))
     try:
         yield

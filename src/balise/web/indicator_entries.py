@@ -32,6 +32,7 @@ from balise.indicators.spc import Direction
 from balise.territory.models import Team
 from balise.web.access import EVERYONE, Allow, db_session
 from balise.web.imports import MAX_UPLOAD_BYTES, upload_guard
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -119,7 +120,7 @@ async def enter(request: Request, viewer: Enterer, db: Db) -> Response:
         if not values["indicator"]:
             raise InvalidInput("indicator", "required")
         team = values["team"]
-        if team and not team.isdigit():
+        if team and row_id(team) is None:
             raise IndicatorInputError("team", "indicator_team_unknown")
         if not values["period"]:
             raise InvalidInput("period", "required")
@@ -127,7 +128,7 @@ async def enter(request: Request, viewer: Enterer, db: Db) -> Response:
             raise InvalidInput("value", "required")
         start: date = parse_period(values["period"])
         record_entry(db, establishment_id=viewer.establishment_id,
-                     indicator_code=values["indicator"], team_id=int(team) if team else None,
+                     indicator_code=values["indicator"], team_id=row_id(team),
                      period_start=start, value=parse_value(values["value"]),
                      source_note=values["source"], actor=viewer.user_id)
     except InvalidInput as error:

@@ -24,7 +24,8 @@ URLENCODED = "application/x-www-form-urlencoded"
 
 
 def row_id(text: str) -> int | None:
-    """A form's id (a checkbox value): ASCII digits within the range of ids, else None.
+    """A form's id (a checkbox value) or whole number (minutes, weeks, a count): ASCII
+    digits within the range of ids, else None.
     ``str.isdigit`` alone is not enough: "³" is a digit that ``int`` refuses, and a
     number beyond any id fails in the database."""
     text = text.strip()

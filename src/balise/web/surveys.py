@@ -22,6 +22,7 @@ from balise.indicators.survey_models import SurveyCampaign
 from balise.indicators.surveys import INSTRUMENTS, SurveyError
 from balise.territory.queries import access_team, visible_teams
 from balise.web.access import PRE_SESSION_COOKIE, Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -92,9 +93,10 @@ def open_campaign(
 def _whole_number(field: str, text: str) -> int:
     if not text.strip():
         raise InvalidInput(field, "required")
-    if not text.strip().isdigit():
+    number = row_id(text)
+    if number is None:
         raise InvalidInput(field, "not_a_number")
-    return int(text)
+    return number
 
 
 def _day(field: str, text: str) -> date:

@@ -41,6 +41,7 @@ from balise.territory.queries import (
     visible_teams,
 )
 from balise.web.access import COMMITTEE, STAFF, Allow, db_session
+from balise.web.request_guards import row_id
 from balise.web.templating import render
 
 router = APIRouter()
@@ -97,11 +98,12 @@ def _optimized(request: Request) -> dict[str, object] | None:
     left = []
     for item in params.get("left", "").split(","):
         visit, _, reason = item.partition(":")
-        if visit.isdigit() and reason in REASONS:
-            left.append((int(visit), reason))
+        visit_id = row_id(visit)
+        if visit_id is not None and reason in REASONS:
+            left.append((visit_id, reason))
     warnings = [FALLBACK_WARNINGS[code] for code in params.get("warn", "").split(",")
                 if code in FALLBACK_WARNINGS]
-    late = {int(w) for w in params.get("late", "").split(",") if w.isdigit()}
+    late = {w for w in map(row_id, params.get("late", "").split(",")) if w is not None}
     return {"placed": params.get("placed"), "travel": params.get("travel"), "left": left,
             "warnings": warnings, "late": late, "day": params.get("day", "")}
 

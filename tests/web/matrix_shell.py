@@ -24,6 +24,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/users"): only(FORBIDDEN, admin=OK),
     # Both sides of the committee and the administrators (traceability, Law 25).
     ("GET", "/read-log"): only(FORBIDDEN, union=OK, employer=OK, admin=OK),
+    ("GET", "/me/reads"): only(FORBIDDEN, alice=OK),  # a worker: who read their data
     ("GET", "/settings/collection"): EVERYONE_OK,
     # Only the visit's worker records it: realized times are their own figures.
     ("POST", "/visits/{visit_id}/realization"): only(FORBIDDEN, alice=REDIRECT),

@@ -128,3 +128,24 @@ def test_the_log_is_purged_after_its_two_years(
     assert left.at == datetime(2026, 11, 19, 9, 0)
     assert purge(session, date(2026, 11, 19) + timedelta(days=731))["read_log"] == 1
     assert _log(session) == []
+
+
+def test_a_worker_sees_who_read_her_data_and_nobody_elses(
+        browser: Browser, cast: Cast, session: Session) -> None:
+    mine = make_visit(session, cast.alice, cast.clients[0], cast.acts["BAIN"], MONDAY)
+    bobs = make_visit(session, cast.bob, cast.clients[1], cast.acts["BAIN"], MONDAY)
+    urls = (f"/visits/{mine.id}", f"/visits/{bobs.id}", f"/teams/{cast.team.id}/plan")
+    session.commit()
+    clock.freeze(datetime(2026, 11, 18, 10, 30))
+    lead = browser("lead")
+    for url in urls:
+        assert lead.get(url).status_code == 200
+    page = unescape(browser("alice").get("/me/reads").text)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert f"<code>{urls[0]}</code>" in rows and f"<code>{urls[2]}</code>" in rows
+    assert f"<code>{urls[1]}</code>" not in rows  # bob's visit is bob's business
+    assert rows.count("<tr>") == 2 and "lead (" in rows and "2026-11-18 10:30" in rows
+    assert cast.clients[0].code not in rows  # the client's code is not the worker's
+    # bob sees his own visit's read and the team plan, not alice's visit.
+    bob_rows = unescape(browser("bob").get("/me/reads").text).split("<tbody>")[1]
+    assert f"<code>{urls[1]}</code>" in bob_rows and f"<code>{urls[0]}</code>" not in bob_rows

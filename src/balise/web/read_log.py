@@ -1,4 +1,5 @@
-"""The read log page: who read one person's individual-level data, for both sides.
+"""The read log pages: who read one person's individual-level data, for both sides, and
+for each worker who read theirs.
 
 Administrators answer for the establishment's compliance (Law 25); the union and the
 employer sides of the joint committee see the same log, because "nobody watches one
@@ -34,6 +35,24 @@ def read_log_page(
 ) -> Response:
     return render(request, "audit/read_log.html", {
         "rows": recent_reads(db, viewer), "limit": PAGE_ROWS, "kinds": RECORD_KIND_LABELS,
-        "roles": ROLE_LABELS, "show_clients": viewer.role == Role.ADMIN,
-        "retention_days": next(r.days for r in SCHEDULE if r.category == "read_log"),
+        "roles": ROLE_LABELS, "show_clients": viewer.role == Role.ADMIN, "own": False,
+        "retention_days": _retention_days(),
     })
+
+
+@router.get("/me/reads")
+def own_reads_page(
+    request: Request,
+    viewer: Annotated[Viewer, Depends(Allow(Role.WORKER))],
+    db: Annotated[Session, Depends(db_session)],
+) -> Response:
+    """Who opened my data: Law 25 gives the person the right to know it."""
+    return render(request, "audit/read_log.html", {
+        "rows": recent_reads(db, viewer, own=True), "limit": PAGE_ROWS,
+        "kinds": RECORD_KIND_LABELS, "roles": ROLE_LABELS, "show_clients": False,
+        "own": True, "retention_days": _retention_days(),
+    })
+
+
+def _retention_days() -> int:
+    return next(r.days for r in SCHEDULE if r.category == "read_log")

@@ -13,10 +13,19 @@ Sources (each test names the one it uses):
   the centre lines and limits are those printed in the qcc vignette "A quick tour of
   qcc" (github.com/luca-scr/qcc, docs/articles/qcc.html), to 7 significant digits.
 * Laney 2002, "Improved control charts for attributes", Quality Engineering 14(4):
-  531–537: the p′/u′ formulas. No data table from the paper was available to check
-  against, so the Laney tests use figures derived by hand (small integers chosen so
-  that every z-score is exact) and Laney's own identity: with equal subgroup sizes the
-  p′ chart is the individuals chart of the proportions.
+  531–537: the p′/u′ formulas. Its worked example is checked on the data of Mohammed,
+  Panesar, Laney & Wilson 2013, "Statistical process control charts for attribute data
+  involving very large sample sizes", BMJ Quality & Safety 22(4): 362–368 (20 weeks of
+  NHS emergency attendances seen within 4 hours), as tabulated in Anhøj & Mohammed,
+  *Mastering SPC Charts in Healthcare*, Table 13.1 (github.com/anhoej/spc4hc,
+  43_prime_charts.Rmd) and shipped as qicharts2's ``nhs_accidents``. The limits are
+  those printed on the qicharts2 vignette's P, I and P′ charts of these data ("Case 5:
+  Prime charts", labels at week 20, 3 decimals in percent; docs/articles/qicharts2_files/
+  figure-html/unnamed-chunk-49/50/51-1.png, commit 1b9487e, whose ``qic.pp`` does not
+  screen moving ranges by default, like Balise). The paper's own tables were not
+  available. Further Laney tests use figures derived by hand (small integers chosen so
+  that every z-score is exact) and Laney's identity: with equal subgroup sizes the p′
+  chart is the individuals chart of the proportions.
 
 Where a figure is derived rather than read, the docstring shows the arithmetic.
 """
@@ -290,6 +299,63 @@ def test_a_point_on_a_limit_is_not_beyond_it() -> None:
 
 
 # --- Laney p′ and u′ ------------------------------------------------------------------
+
+# Mohammed et al. 2013 (Table 13.1 of Anhøj & Mohammed): per week, attendances seen within
+# 4 hours and all attendances, weeks 1 to 20.
+NHS_SEEN_WITHIN_4H = [
+    266501, 264225, 276532, 281461, 269071, 261215, 270409, 279778, 270483, 270320,
+    267923, 271478, 255353, 256820, 261835, 259144, 255910, 260863, 264465, 260989,
+]
+NHS_ATTENDANCES = [
+    280443, 276823, 291681, 296155, 282343, 275888, 283867, 295251, 284468, 282529,
+    279618, 283932, 266629, 268091, 276803, 271578, 266005, 273520, 278574, 273772,
+]
+
+
+def test_laney_p_prime_nhs_emergency_attendances_published_limits() -> None:
+    """The published P′ chart (qicharts2 vignette, Case 5): week 20 reads LCL 93.997 %,
+    CL 95.290 %, UCL 96.582 %, and no week is outside; the plain P chart of the same
+    data reads 95.169 / 95.290 / 95.411 % with 16 of the 20 weeks outside (all but
+    weeks 5, 7, 18 and 20); the I chart 0.940 / 0.953 / 0.966. Laney's point: p′ limits
+    about as wide as the I chart's, where the p chart's are a tenth as wide."""
+    prime = p_chart(NHS_SEEN_WITHIN_4H, NHS_ATTENDANCES, laney=True)
+    plain = p_chart(NHS_SEEN_WITHIN_4H, NHS_ATTENDANCES)
+    individuals = xmr_chart([r / n for r, n in zip(NHS_SEEN_WITHIN_4H, NHS_ATTENDANCES,
+                                                    strict=True)]).individuals
+    percent = 100
+    assert round(prime.centre * percent, 3) == 95.290
+    assert round(prime.lower[-1] * percent, 3) == 93.997
+    assert round(prime.upper[-1] * percent, 3) == 96.582
+    assert not any(prime.outside)
+    assert round(plain.lower[-1] * percent, 3) == 95.169
+    assert round(plain.upper[-1] * percent, 3) == 95.411
+    inside = [week for week, side in enumerate(plain.outside, start=1) if side == 0]
+    assert inside == [5, 7, 18, 20]
+    assert [round(v, 3) for v in (individuals.lower[0], individuals.centre,
+                                  individuals.upper[0])] == [0.940, 0.953, 0.966]
+    # σ_z recomputed here from Laney's published formula, independently of spc_control:
+    # zᵢ = (pᵢ − p̄)/√(p̄(1 − p̄)/nᵢ), σ_z = mean |zᵢ − zᵢ₋₁| / 1.128.
+    p_bar = sum(NHS_SEEN_WITHIN_4H) / sum(NHS_ATTENDANCES)
+    z = [(r / n - p_bar) / math.sqrt(p_bar * (1 - p_bar) / n)
+         for r, n in zip(NHS_SEEN_WITHIN_4H, NHS_ATTENDANCES, strict=True)]
+    sigma_z = sum(abs(b - a) for a, b in pairwise(z)) / 19 / 1.128
+    assert prime.sigma_z == pytest.approx(sigma_z, rel=1e-12)
+    assert 10 < sigma_z < 11  # the binomial sigma explains a tenth of the week-to-week spread
+
+
+def test_laney_u_prime_and_p_prime_of_the_same_counts_have_the_same_limits() -> None:
+    """Laney's construction makes the model's sigma cancel: with ū = p̄, each u z-score is
+    the p z-score times √(1 − p̄), so σ_z shrinks by that factor and 3·σᵢ·σ_z is the
+    same for both charts. Checked on the weeks *not* seen within 4 hours (no u′ chart of
+    these data is published); a u′ built on another sigma than √(ū/nᵢ) fails it."""
+    waits = [n - r for r, n in zip(NHS_SEEN_WITHIN_4H, NHS_ATTENDANCES, strict=True)]
+    rate = u_chart(waits, NHS_ATTENDANCES, laney=True)
+    share = p_chart(waits, NHS_ATTENDANCES, laney=True)
+    assert rate.sigma_z is not None and share.sigma_z is not None
+    assert rate.sigma_z == pytest.approx(share.sigma_z * math.sqrt(1 - share.centre))
+    assert rate.lower == pytest.approx(share.lower, rel=1e-9)
+    assert rate.upper == pytest.approx(share.upper, rel=1e-9)
+
 
 # Four periods chosen so every z-score is a whole number (derivation in the tests):
 # z = 2, -1, -2, 1 → |Δz| = 3, 1, 3 → σ_z = (7/3) / 1.128.

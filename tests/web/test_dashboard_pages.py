@@ -93,7 +93,7 @@ def test_the_spreadsheet_holds_the_values_of_each_chart(
     volume = book["visits_per_worker_week"]
     values = [row[1] for row in volume.iter_rows(min_row=3, values_only=True)]
     assert len(values) == 26 and values[-1] == pytest.approx(36.0)
-    assert volume._charts  # a native Excel chart of those values
+    assert volume._images  # the page's chart (tests/indicators/test_report_xlsx.py)
 
 
 def test_members_are_notified_on_their_committees_page(

@@ -1,9 +1,12 @@
 """A project's indicator report: PDF (WeasyPrint) and spreadsheet (openpyxl).
 
 The PDF embeds the very SVG the dashboard page shows (:mod:`balise.indicators.charts`).
-A spreadsheet cannot hold SVG, so the Excel export gives, per indicator, the table of
-values the chart is drawn from and a native Excel line chart of those values; its
-summary sheet repeats the baseline, current value, target, verdict and decision.
+So does the Excel export: per indicator, the table of values the chart is drawn from and
+the same SVG as a picture (:mod:`balise.indicators.xlsx_svg`: the SVG for Excel 2016 and
+later, a PNG drawn from it for older readers). It replaces a native Excel line chart,
+which showed the values without the limits, baseline and signals, and so told a
+different story than the page. The summary sheet repeats the baseline, current value,
+target, verdict and decision.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from balise.core import clock
 from balise.core.i18n import current_language, gettext, language, lazy, ngettext
 from balise.indicators.dashboard import Dashboard, Panel
 from balise.indicators.definitions import DIRECTIONS, FAMILIES, UNITS, unit_label
+from balise.indicators.xlsx_svg import embed_svgs, png_fallback, viewbox_size
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "reports" / "templates"
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -102,8 +106,9 @@ def _verdict_text(panel: Panel) -> str:
 
 def report_xlsx(board: Dashboard, lang: str) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.chart import LineChart, Reference
+    from openpyxl.drawing.image import Image
 
+    pictures: dict[str, tuple[str, str]] = {}
     with language(lang):
         book = Workbook()
         summary = book.active
@@ -132,15 +137,11 @@ def report_xlsx(board: Dashboard, lang: str) -> bytes:
             for point in panel.points:
                 sheet.append([point.period_start, point.value, point.numerator,
                               point.denominator, point.workers, _text(point.source_note)])
-            if panel.points:
-                chart = LineChart()
-                chart.title = panel.title[:80]
-                chart.y_axis.title = gettext(UNITS[panel.definition.unit])
-                chart.add_data(Reference(sheet, min_col=2, min_row=2,
-                                         max_row=len(panel.points) + 2), titles_from_data=True)
-                chart.set_categories(Reference(sheet, min_col=1, min_row=3,
-                                               max_row=len(panel.points) + 2))
-                sheet.add_chart(chart, "H2")
+            svg = panel.svg  # the page's text, in the report's language
+            picture = Image(io.BytesIO(png_fallback(svg)))
+            picture.width, picture.height = viewbox_size(svg)
+            sheet.add_image(picture, "H2")
+            pictures[name] = (svg, panel.title)
         buffer = io.BytesIO()
         book.save(buffer)
-        return buffer.getvalue()
+    return embed_svgs(buffer.getvalue(), pictures)

@@ -13,6 +13,7 @@ from balise.indicators import (
 )
 from balise.indicators import models as indicators_models  # noqa: F401
 from balise.journal import models as journal_models
+from balise.planner import models as planner_models
 from balise.territory import models as territory_models
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "field_models",
     "grid_models",
     "journal_models",
+    "planner_models",
     "territory_models",
 ]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import timedelta
 from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy.orm import Session
 
+from balise.core import clock
+from balise.planner.day_travel import KEEP_DAYS, keep_travel, stored_travel
 from balise.planner.routing import RoutingServer, travel_matrix
 from balise.planner.team_day import PlanSettings, plan_day
 from balise.planner.travel import PROFILES, straight_line_matrix
@@ -116,3 +119,20 @@ def test_the_plan_says_when_the_server_did_not_answer(session: Session, cast: Ca
             time_limit_s=1.0, routing=RoutingServer(server.url, "osrm")))
     assert plan.warnings == ["routing_unreachable"]
     assert not plan.unassigned and sum(len(s) for s in plan.routes.values()) == 3
+
+
+def test_road_times_of_past_days_are_not_kept_for_long(session: Session, cast: Cast) -> None:
+    # The legs name clients' homes by their coordinates: a day two weeks past goes.
+    today = clock.today()
+    old, recent = today - timedelta(days=KEEP_DAYS + 1), today - timedelta(days=KEEP_DAYS)
+    for day in (old, recent):
+        keep_travel(session, cast.team.id, day, {"a>b": 3.0}, "osrm", None, replace=True)
+    keep_travel(session, cast.team.id, today, {"a>b": 4.0}, "osrm", None, replace=True)
+    assert stored_travel(session, cast.team.id, old) is None
+    kept = stored_travel(session, cast.team.id, recent)
+    assert kept is not None and kept.legs == {"a>b": 3.0}
+    # A re-checked move adds legs; a new plan replaces them.
+    keep_travel(session, cast.team.id, today, {"b>c": 5.0}, "osrm", None, replace=False)
+    assert stored_travel(session, cast.team.id, today).legs == {"a>b": 4.0, "b>c": 5.0}  # type: ignore[union-attr]
+    keep_travel(session, cast.team.id, today, {"c>d": 6.0}, "osrm", None, replace=True)
+    assert stored_travel(session, cast.team.id, today).legs == {"c>d": 6.0}  # type: ignore[union-attr]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from balise.planner.lateness import DayRisk
-from balise.planner.slack import shortened
+from balise.core.i18n import set_language
+from balise.grid.week_plan import DurationModel
+from balise.planner.day_report import plan_lines
+from balise.planner.lateness import planning_reserve
+from balise.planner.risk_report import risk_lines
+from balise.planner.slack import reserved
 from balise.planner.team_day import PlanSettings, plan_day
 from balise.planner.uhhc.instance import (
     Caregiver,
@@ -59,49 +64,70 @@ def test_slack_keeps_every_day_under_the_teams_maximum(session: Session, cast: C
     _alices_long_day(session, cast, 8)
     assert cast.team.max_late_risk == pytest.approx(0.10)  # the default
     plan = plan_day(session, cast.team, MONDAY, LOYAL)
-    assert not plan.unassigned  # slack is not bought by dropping visits
+    assert not plan.unassigned  # a colleague has room: no visit is left out
     assert sum(len(stops) for stops in plan.routes.values()) == 8
     assert len(plan.routes[cast.alice.id]) < 8  # some visits went to a colleague
     assert all(risk <= 0.10 for risk in plan.risks.values()), plan.risks
     assert plan.over_risk == []
 
 
-def test_days_that_cannot_get_slack_are_named(session: Session, cast: Cast) -> None:
+def test_a_day_too_full_for_the_maximum_leaves_visits_out_with_the_reason(
+        session: Session, cast: Cast) -> None:
     # One worker on Monday only, the day full of long baths: nobody can take a visit over.
     _baths_take_about_an_hour(session, cast)
     _alices_long_day(session, cast, 7, colleagues=0)
     plan = plan_day(session, cast.team, MONDAY, LOYAL)
     placed = sum(len(stops) for stops in plan.routes.values())
-    assert placed + len(plan.unassigned) == 7
-    # Shortening her shift would leave visits out: the plan keeps them and says so.
-    assert plan.over_risk == [cast.alice.id]
-    assert plan.risks[cast.alice.id] > plan.max_risk
+    assert placed + len(plan.unassigned) == 7  # nothing dropped silently
+    assert plan.risks[cast.alice.id] <= plan.max_risk
+    assert plan.over_risk == []
+    assert set(plan.unassigned.values()) == {"late_risk"}
+    set_language("en")
+    lines = plan_lines(session, plan)
+    for visit_id in plan.unassigned:
+        assert any(f"#{visit_id}" in line and "risk of running late" in line.lower()
+                   for line in lines), lines
 
 
-@pytest.mark.parametrize(("overrun", "end"), [
-    (0.0, 16 * 60 - 5),     # at least one step, even when the quantile is just over
-    (12.3, 16 * 60 - 15),   # rounded up to whole 5-minute steps
+def test_no_route_above_the_maximum_comes_back_without_a_warning(
+        session: Session, cast: Cast) -> None:
+    # Whatever the planner does with a day too full, a route above the maximum is named
+    # in the plan and in what ``balise plan`` prints about it.
+    _baths_take_about_an_hour(session, cast)
+    _alices_long_day(session, cast, 8, colleagues=1)
+    plan = plan_day(session, cast.team, MONDAY, PlanSettings(time_limit_s=1.0, max_risk=0.02))
+    lines = risk_lines(session, plan)
+    for worker_id, risk in plan.risks.items():
+        if risk > plan.max_risk:
+            assert worker_id in plan.over_risk
+            assert any("above the team's maximum" in line for line in lines), lines
+    placed = sum(len(stops) for stops in plan.routes.values())
+    assert placed + len(plan.unassigned) == 8
+
+
+@pytest.mark.parametrize(("reserve", "end"), [
+    (0.0, 16 * 60),         # no reserve: the shift as it is
+    (12.3, 16 * 60 - 13),   # whole minutes, rounded up
     (600.0, 9 * 60),        # never below an hour of shift
 ])
-def test_a_risky_shift_ends_earlier_for_the_search(overrun: float, end: int) -> None:
+def test_the_search_plans_against_a_shift_ending_earlier_by_the_reserve(
+        reserve: float, end: int) -> None:
     instance = Instance(
         name="t", origin="t", time_window_met="at_service_start", weights=CostWeights(()),
         distances=((0.0,),), terminal_points=(TerminalPoint("site", 0),),
         caregivers=(Caregiver("w1", frozenset(), "site", "site", TimeWindow(480, 960)),
                     Caregiver("w2", frozenset(), "site", "site", TimeWindow(480, 960))),
         patients=(), services=())
-    result = shortened(instance, {"w1": DayRisk(0.4, overrun)}, {})
-    assert result is not None
+    result = reserved(instance, {"w1": reserve})
     assert result.caregivers[0].working_shift == TimeWindow(480, end)
-    assert result.caregivers[1].working_shift == TimeWindow(480, 960)  # not risky: unchanged
+    assert result.caregivers[1].working_shift == TimeWindow(480, 960)  # no reserve named
 
 
-def test_the_cut_starts_from_where_the_route_ends() -> None:
-    # Planned back at 14:02 with 20 minutes missing: the search must end by 13:42.
-    instance = Instance(
-        name="t", origin="t", time_window_met="at_service_start", weights=CostWeights(()),
-        distances=((0.0,),), terminal_points=(TerminalPoint("site", 0),),
-        caregivers=(Caregiver("w1", frozenset(), "site", "site", TimeWindow(480, 960)),),
-        patients=(), services=())
-    result = shortened(instance, {"w1": DayRisk(0.3, 20.0)}, {"w1": 14 * 60 + 1.5})
-    assert result is not None and result.caregivers[0].working_shift == TimeWindow(480, 822)
+def test_the_reserve_is_the_quantile_of_the_day_not_the_sum_of_quantiles() -> None:
+    # Baths planned 45 min, observed 40 to 79 min: each overruns by 14.5 min on average.
+    model = DurationModel({1: np.arange(40, 80, dtype=float)}, {})
+    reserve = planning_reserve([((1,), 45.0)] * 10, 6, model, 0.10)
+    per_visit_p90 = float(np.quantile(np.arange(40, 80) - 45.0, 0.9))
+    assert 6 * 14.5 < reserve < 6 * per_visit_p90
+    assert planning_reserve([((1,), 45.0)], 6, model, 1.0) == 0.0  # any risk accepted
+    assert planning_reserve([((1,), 100.0)], 6, model, 0.10) == 0.0  # planned generously

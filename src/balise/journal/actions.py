@@ -49,6 +49,8 @@ ACTIONS: dict[str, str] = {
     "indicators.set.adopted": lazy("Indicators of project #{ref} set by decision {decision}."),
     "indicators.entry.recorded": lazy("Value of indicator {indicator} entered for the period starting {period}."),
     "indicators.entries.imported": lazy("{count} indicator values imported from a file."),
+    "planner.visit.moved": lazy("Visit #{ref} moved by hand from worker #{from_worker} on {from_day} to worker #{to_worker} on {to_day}, {warning_count} warnings shown."),
+    "planner.visit.assigned": lazy("Visit #{ref}, which had no worker, assigned by hand to worker #{to_worker} on {to_day}, {warning_count} warnings shown."),
     "settings.collection.changed": lazy("Data collection settings changed."),
     "surveys.campaign.opened": lazy("Survey campaign #{ref} ({instrument}) opened for team {team}, from {opens_on} to {closes_on}."),
     "surveys.campaign.closed": lazy("Survey campaign #{ref} closed with {responses} responses."),

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from balise.core.errors import InvalidInput, NotFound
 from balise.grid.models import Act, Visit, VisitAct
 from balise.grid.week_plan import DurationModel, load_duration_model
+from balise.journal import service as journal
+from balise.planner.day_travel import Point, keep_travel, leg_key, legs, route_pairs, stored_travel
 from balise.planner.lateness import RouteStop, day_risk
 from balise.planner.route_check import (
     MoveWarning,
@@ -31,7 +33,7 @@ from balise.planner.route_check import (
     timed,
 )
 from balise.planner.routing import RoutingServer, travel_matrix
-from balise.planner.travel import PROFILES
+from balise.planner.travel import PROFILES, TravelProfile, straight_line_matrix
 from balise.territory.models import Client, Site, Team, Worker
 
 
@@ -60,6 +62,9 @@ class TeamDay:
     unplaced: list[Visit]
     max_risk: float
     travel_warning: str | None
+    # Legs timed by the straight line although a routing server is configured: the
+    # routes changed since the server was last asked (``day_travel.py``).
+    estimated_legs: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,11 +96,25 @@ def _places(session: Session, visits: Sequence[Visit]) -> dict[int, tuple[float,
     return {client_id: (lat, lon) for client_id, lat, lon in rows}
 
 
-def _travel(session: Session, team: Team, points: list[tuple[float, float]],
-            server: RoutingServer | None) -> tuple[Travel, str | None]:
-    site = session.get_one(Site, team.site_id)
-    matrix = travel_matrix(points, PROFILES.get(site.kind, PROFILES["urban"]), server)
-    return (lambda a, b: matrix.minutes[a][b]), matrix.warning
+def _profile(session: Session, team: Team) -> TravelProfile:
+    return PROFILES.get(session.get_one(Site, team.site_id).kind, PROFILES["urban"])
+
+
+class _KeptTravel:
+    """Minutes between points from the legs kept with the plan, else the straight line;
+    remembers which legs it had to estimate."""
+
+    def __init__(self, points: Sequence[Point], kept: dict[str, float],
+                 profile: TravelProfile) -> None:
+        self.points, self.kept, self.profile = points, kept, profile
+        self.estimated: set[str] = set()
+
+    def __call__(self, a: int, b: int) -> float:
+        key = leg_key(self.points[a], self.points[b])
+        if key in self.kept:
+            return self.kept[key]
+        self.estimated.add(key)
+        return straight_line_matrix([self.points[a], self.points[b]], self.profile)[0][1]
 
 
 def _risk(stops: Sequence[TimedStop], shift: Shift | None, model: DurationModel,
@@ -119,14 +138,17 @@ def team_workers(session: Session, team: Team) -> list[Worker]:
 
 def team_day(session: Session, team: Team, day: date,
              server: RoutingServer | None = None) -> TeamDay:
-    """Every worker's route of the day as written, with times and risk."""
+    """Every worker's route of the day as written, with times and risk. Travel comes from
+    the legs kept with the plan; the routing server is never asked here (a page view)."""
     site_row = session.get_one(Site, team.site_id)
     site = (site_row.lat, site_row.lon)
     visits = _visits(session, team, day)
     places = _places(session, visits)
     points = [site] + [places[v.client_id] for v in visits]
     index = {v.id: i for i, v in enumerate(visits, start=1)}
-    travel, warning = _travel(session, team, points, server)
+    kept = stored_travel(session, team.id, day)
+    travel = _KeptTravel(points, kept.legs if kept else {}, _profile(session, team))
+    warning = kept.warning if kept else None
     model = load_duration_model(session, team.establishment_id, day)
     routes = []
     for worker in team_workers(session, team):
@@ -148,7 +170,8 @@ def team_day(session: Session, team: Team, day: date,
                                 _risk(simulated, shift, model, team.max_late_risk)))
     worker_ids = {r.worker.id for r in routes}
     unplaced = [v for v in visits if v.worker_id is None or v.worker_id not in worker_ids]
-    return TeamDay(team, day, site, routes, unplaced, team.max_late_risk, warning)
+    estimated = len(travel.estimated) if server is not None and warning is None else 0
+    return TeamDay(team, day, site, routes, unplaced, team.max_late_risk, warning, estimated)
 
 
 def access_team_visit(session: Session, team: Team, visit_id: int) -> Visit:
@@ -174,21 +197,50 @@ def _allowed(session: Session, visit: Visit) -> frozenset[str]:
     return frozenset.intersection(*(frozenset(p) for p in lists))
 
 
+def _written_order(visits: Sequence[Visit]) -> list[Visit]:
+    return sorted(visits, key=lambda v: (v.planned_start if v.planned_start is not None
+                                         else v.window_start, v.id))
+
+
+def _move_travel(session: Session, team: Team, visit: Visit, route: Sequence[Visit],
+                 day: date, server: RoutingServer | None, reuse: bool) -> Travel:
+    """Travel among the site, the receiving route and the visit, from one table request
+    (which also times the route the visit leaves), kept with both days so the page and
+    the confirmation need not ask again; on confirmation the kept legs are reused."""
+    site_row = session.get_one(Site, team.site_id)
+    leaving = [] if visit.worker_id is None else _written_order(
+        [v for v in _visits(session, team, visit.day)
+         if v.worker_id == visit.worker_id and v.id != visit.id and v not in route])
+    places = _places(session, [*route, visit, *leaving])
+    points = [(site_row.lat, site_row.lon)] + [places[v.client_id]
+                                               for v in [*route, visit, *leaving]]
+    here = range(len(route) + 2)  # the site, the route and the visit
+    kept = stored_travel(session, team.id, day)
+    if server is None or (reuse and kept is not None and all(
+            leg_key(points[a], points[b]) in kept.legs for a in here for b in here)):
+        return _KeptTravel(points, kept.legs if kept else {}, _profile(session, team))
+    matrix = travel_matrix(points, _profile(session, team), server)
+    if matrix.warning is None:
+        keep_travel(session, team.id, day, legs(points, matrix.minutes,
+                                                [(a, b) for a in here for b in here]),
+                    matrix.source, None, replace=False)
+        if leaving:
+            keep_travel(session, team.id, visit.day, legs(points, matrix.minutes, route_pairs(
+                list(range(len(route) + 2, len(points))))), matrix.source, None, replace=False)
+    return lambda a, b: matrix.minutes[a][b]
+
+
 def check_move(session: Session, team: Team, visit: Visit, worker_id: int, day: date,
-               server: RoutingServer | None = None) -> MoveCheck:
-    """The route ``visit`` would land on, re-timed, and what it would break."""
+               server: RoutingServer | None = None, *, reuse: bool = False) -> MoveCheck:
+    """The route ``visit`` would land on, re-timed, and what it would break. Nothing of
+    the plan is written; the road times asked for it are kept (``_move_travel``)."""
     worker = _team_worker(session, team, worker_id)
-    route = sorted((v for v in _visits(session, team, day)
-                    if v.worker_id == worker.id and v.id != visit.id),
-                   key=lambda v: (v.planned_start if v.planned_start is not None
-                                  else v.window_start, v.id))
-    site = session.get_one(Site, team.site_id)
-    places = _places(session, [*route, visit])
-    points = [(site.lat, site.lon)] + [places[v.client_id] for v in [*route, visit]]
-    travel, _warning = _travel(session, team, points, server)
+    route = _written_order([v for v in _visits(session, team, day)
+                            if v.worker_id == worker.id and v.id != visit.id])
+    travel = _move_travel(session, team, visit, route, day, server, reuse)
     shift = _shift(worker, day)
     stops = insert_best([_route_visit(v, i) for i, v in enumerate(route, start=1)],
-                        _route_visit(visit, len(points) - 1),
+                        _route_visit(visit, len(route) + 1),
                         shift or Shift(visit.window_start, 24 * 60, 0), travel)
     model = load_duration_model(session, team.establishment_id, day)
     risk = _risk(stops, shift, model, team.max_late_risk)
@@ -201,15 +253,32 @@ def check_move(session: Session, team: Team, visit: Visit, worker_id: int, day: 
 
 
 def move_visit(session: Session, team: Team, visit: Visit, worker_id: int, day: date,
-               server: RoutingServer | None = None) -> MoveCheck:
-    """Move the visit, re-time the route it lands on; the warnings go back to the lead."""
-    check = check_move(session, team, visit, worker_id, day, server)
+               server: RoutingServer | None = None, by: int | None = None) -> MoveCheck:
+    """Move the visit, re-time the route it lands on; the warnings go back to the lead and
+    into the journal with who moved what from where to where."""
+    from_worker, from_day = visit.worker_id, visit.day
+    check = check_move(session, team, visit, worker_id, day, server, reuse=True)
     visit.worker_id = check.worker.id
     visit.day = day
     for stop in check.stops:
         session.get_one(Visit, stop.visit.visit_id).planned_start = stop.start
     session.flush()
+    _journal_move(session, team, visit, from_worker, from_day, check, by)
     return check
+
+
+def _journal_move(session: Session, team: Team, visit: Visit, from_worker: int | None,
+                  from_day: date, check: MoveCheck, by: int | None) -> None:
+    """The warnings as codes and numbers: the journal tells them in each reader's language."""
+    payload: dict[str, object] = {
+        "from_worker": from_worker, "from_day": from_day.isoformat(),
+        "to_worker": check.worker.id, "to_day": check.day.isoformat(),
+        "warning_count": len(check.warnings),
+        "warnings": [{"code": w.code, **w.params} for w in check.warnings],
+    }
+    journal.append(session, action="planner.visit.moved" if from_worker is not None
+                   else "planner.visit.assigned", subject=f"visit:{visit.id}",
+                   payload=payload, actor_user_id=by, establishment_id=team.establishment_id)
 
 
 def set_max_late_risk(session: Session, team: Team, percent: int) -> None:

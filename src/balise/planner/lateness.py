@@ -64,3 +64,29 @@ def day_risk(stops: Sequence[RouteStop], shift_start: int, shift_end: int,
     ends = day_ends(stops, shift_start, break_minutes, model, seed)
     over = float(np.quantile(ends, 1.0 - max_risk)) - shift_end
     return DayRisk(float(np.mean(ends > shift_end)), max(0.0, over))
+
+
+def planning_reserve(visits: Sequence[tuple[tuple[int, ...], float]], per_route: int,
+                     model: DurationModel, max_risk: float, seed: int = 0) -> float:
+    """Minutes to keep free at the end of each shift while planning: how much longer than
+    planned a day of ``per_route`` of these visits (act ids, planned minutes) runs at the
+    (1 - max_risk) quantile, drawn from the evidence."""
+    # The quantile of the day's total, not the sum of each visit's quantile: summing
+    # quantiles overstates the day (overruns and early finishes offset one another).
+    if not visits or per_route <= 0 or max_risk >= 1.0:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    kinds: dict[tuple[tuple[int, ...], float], int] = {}
+    for kind in visits:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    excess = np.zeros((len(kinds), DRAWS))
+    for row, (act_ids, planned) in enumerate(kinds):
+        excess[row] -= planned
+        for act_id in act_ids:
+            excess[row] += model.draw(act_id, rng, DRAWS)
+    share = np.asarray(list(kinds.values()), dtype=float) / len(visits)
+    # Each simulated day: ``per_route`` visits picked as often as the day holds them.
+    picked = rng.choice(len(kinds), size=(DRAWS, per_route), p=share)
+    draws = rng.integers(0, DRAWS, size=(DRAWS, per_route))
+    totals = excess[picked, draws].sum(axis=1)
+    return max(0.0, float(np.quantile(totals, 1.0 - max_risk)))

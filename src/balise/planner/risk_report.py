@@ -17,7 +17,8 @@ def risk_lines(session: Session, plan: DayPlan) -> list[str]:
     for worker_id, risk in sorted(plan.risks.items(), key=lambda item: codes.get(item[0], "")):
         above = risk > plan.max_risk
         template = (_("{worker}: risk of ending late {risk} % — above the team's maximum of "
-                      "{max} %, no more slack fits without leaving visits out.") if above
+                      "{max} %: what makes it late cannot be moved (double or sequenced "
+                      "visits).") if above
                     else _("{worker}: risk of ending late {risk} %."))
         lines.append(template.format(worker=codes.get(worker_id, worker_id),
                                      risk=round(risk * 100), max=round(plan.max_risk * 100)))

@@ -1,34 +1,42 @@
 """Keeping slack in a day's routes so that each worker's risk of finishing late stays
 under the team's maximum.
 
-The search plans with the visits' planned durations; the risk comes from simulating
-the observed durations (``lateness.py``). When a route's risk is above the maximum, the
-worker's shift is made to end, *for the search only*, before the route's planned end by
-the minutes missing at the (1 - max) quantile of the day's end, and the day is solved again: the visits that no
-longer fit go to workers with room, which also spreads the load. A re-solve is kept only
-when it places at least as many visits and lowers the total excess risk; the loop stops
-when every route is within the maximum, after a few rounds, or when the shift cannot be
-shortened further; a re-solve that drives more than 10 % longer is refused too. Whatever is still above the maximum is reported, never hidden.
+The search plans with the visits' planned durations; the risk comes from simulating the
+observed durations (``lateness.py``). Two steps keep it under the maximum:
+
+1. **Plan against the quantile.** While searching, each shift ends earlier by a reserve:
+   how much longer than planned a typical route's day runs at the (1 - max) quantile of
+   the day's total (``lateness.planning_reserve``). The whole budget goes to this one
+   search; re-solving with shorter shifts, as before, gave each round too little time
+   at 1,000 visits and its plans were refused.
+2. **Repair.** Routes still above the maximum lose visits, one at a time, until they are
+   within it: the visit whose removal frees the slack missing at the least cost. Each
+   removed visit is forbidden on that route and offered to the others (the search's
+   greedy insertion), first within the shifts of the search, so that it goes where a
+   reserve is still free; then every visit still out, including those the reserve left
+   out, is offered the full shifts. A route that goes above the maximum by receiving
+   visits is repaired the same way. What is still removed at the end stays unassigned
+   with the reason "risk of running late above the team's maximum" — never dropped
+   silently.
+
+A route can stay above the maximum only when its risk comes from visits the repair does
+not move (the two visits of a double visit or a sequence); it is reported by name.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
 from balise.planner.lateness import DayRisk
+from balise.planner.uhhc.edit import PlanEditor
 from balise.planner.uhhc.instance import Caregiver, Instance, TimeWindow
-from balise.planner.uhhc.solution import Solution
+from balise.planner.uhhc.solution import Route, Solution
 
-ROUNDS = 2
-FIRST_SHARE = 0.7  # of the time budget for the first solve; each round gets an equal part
-# Slack must not cost more than this much extra travel: travel is time away from care
-# too, and a re-solve given little time can find far longer routes (measured at 1,000
-# visits: +58 % travel for 8 s of search).
-MAX_TRAVEL_INCREASE = 0.10
-STEP_MINUTES = 5  # shorten by whole steps: the search works in whole minutes
+SEARCH_SHARE = 0.9  # of the time budget for the search; the repair gets the rest
+REPAIR_ROUNDS = 4
 SHORTEST_SHIFT = 60  # never plan a worker for less than an hour to gain slack
 
 Solve = Callable[[Instance, float], Solution]
@@ -39,89 +47,118 @@ Assess = Callable[[Solution], dict[str, DayRisk]]  # caregiver id -> risk of its
 class SlackResult:
     solution: Solution
     risks: dict[str, DayRisk]
-    rounds: int  # re-solves kept
+    left_for_risk: frozenset[str]  # patients left out because their route was too risky
+    moved: int  # visits taken off a risky route and placed on another one
 
 
-def placed(solution: Solution) -> int:
-    return sum(1 for route in solution.routes for visit in route.visits or ()
-               if not visit.is_lunch)
-
-
-def travel(instance: Instance, solution: Solution) -> float:
-    """Minutes driven, from and back to each route's end points."""
-    patients, terminals = instance.patients_by_id(), instance.terminals_by_id()
-    caregivers = instance.caregivers_by_id()
-    total = 0.0
-    for route in solution.routes:
-        places = [patients[v.patient].location for v in route.visits or () if not v.is_lunch]
-        if not places:
-            continue
-        c = caregivers[route.caregiver]
-        path = [terminals[c.departing_point].location, *places,
-                terminals[c.arrival_point].location]
-        total += sum(instance.distances[a][b] for a, b in pairwise(path))
-    return total
-
-
-def excess(risks: dict[str, DayRisk], max_risk: float) -> float:
-    return sum(max(0.0, r.risk - max_risk) for r in risks.values())
-
-
-def planned_ends(instance: Instance, solution: Solution) -> dict[str, float]:
-    """Minute each route is back at its end point, as planned."""
-    patients, terminals = instance.patients_by_id(), instance.terminals_by_id()
-    homes = {c.id: terminals[c.arrival_point].location for c in instance.caregivers}
-    ends = {}
-    for route in solution.routes:
-        if route.visits:
-            last = max(route.visits, key=lambda v: v.end)
-            ends[route.caregiver] = last.end + instance.distances[
-                patients[last.patient].location][homes[route.caregiver]]
-    return ends
-
-
-def shortened(instance: Instance, risky: dict[str, DayRisk],
-              ends: dict[str, float]) -> Instance | None:
-    """The instance with each risky worker's shift ending ``overrun`` minutes before the
-    route now ends (``ends``), or None when no shift can be shortened. The cut starts from
-    the planned end, not the shift's end: a route planned to end early already has idle
-    time that holds no slack for a longer-than-planned day."""
+def reserved(instance: Instance, reserve: Mapping[str, float]) -> Instance:
+    """The instance with each shift ending ``reserve`` minutes earlier (whole minutes, and
+    never shorter than an hour): the search plans against the quantile, not the median."""
     caregivers: list[Caregiver] = []
-    changed = False
     for caregiver in instance.caregivers:
-        shift, risk = caregiver.working_shift, risky.get(caregiver.id)
-        if shift is not None and risk is not None:
-            cut = max(STEP_MINUTES, STEP_MINUTES * math.ceil(risk.overrun / STEP_MINUTES))
-            planned = min(shift.end, math.ceil(ends.get(caregiver.id, shift.end)))
-            end = max(shift.start + SHORTEST_SHIFT, planned - cut)
-            if end < shift.end:
-                caregiver = replace(caregiver, working_shift=TimeWindow(shift.start, end))
-                changed = True
+        shift, minutes = caregiver.working_shift, reserve.get(caregiver.id, 0.0)
+        if shift is not None and minutes > 0:
+            end = max(shift.start + SHORTEST_SHIFT, shift.end - math.ceil(minutes))
+            caregiver = replace(caregiver, working_shift=TimeWindow(shift.start, min(end, shift.end)))
         caregivers.append(caregiver)
-    return replace(instance, caregivers=tuple(caregivers)) if changed else None
+    return replace(instance, caregivers=tuple(caregivers))
+
+
+def _visits(route: Route) -> list[str]:
+    return [v.patient for v in sorted((v for v in route.visits or () if not v.is_lunch),
+                                      key=lambda v: v.start)]
+
+
+def _saving(instance: Instance, route: Route, order: list[str], k: int) -> float:
+    """Minutes freed by taking the k-th visit out: its duration and its detour."""
+    patients, terminals = instance.patients_by_id(), instance.terminals_by_id()
+    caregiver = instance.caregivers_by_id()[route.caregiver]
+    places = [terminals[caregiver.departing_point].location,
+              *(patients[p].location for p in order), terminals[caregiver.arrival_point].location]
+    d = instance.distances
+    before, here, after = places[k], places[k + 1], places[k + 2]
+    duration = sum(rs.duration for rs in patients[order[k]].required_services)
+    return duration + d[before][here] + d[here][after] - d[before][after]
+
+
+def trim(instance: Instance, route: Route, risk: DayRisk, assess: Assess, max_risk: float,
+         movable: Callable[[str], bool]) -> list[str]:
+    """The visits to take off a route until its risk is within the maximum.
+
+    Each step takes the visit that frees the missing slack (the overrun at the quantile)
+    with the least to spare; when none frees enough, the one that frees the most."""
+    order, removed = _visits(route), []
+    while risk.risk > max_risk:
+        options = [(_saving(instance, route, order, k), p) for k, p in enumerate(order)
+                   if movable(p)]
+        if not options:
+            break
+        enough = [o for o in options if o[0] >= risk.overrun]
+        _saving_minutes, chosen = min(enough) if enough else max(options)
+        order.remove(chosen)
+        removed.append(chosen)
+        left = Route(route.caregiver, tuple(v for v in route.visits or ()
+                                            if not v.is_lunch and v.patient in order))
+        risk = assess(Solution((left,))).get(route.caregiver, DayRisk(0.0, 0.0))
+    return removed
 
 
 def solve_keeping_slack(instance: Instance, solve: Solve, assess: Assess, max_risk: float,
-                        budget_s: float) -> SlackResult:
-    """Solve, then trade the search's time left for slack where routes are too risky."""
-    first = budget_s if max_risk >= 1.0 else budget_s * FIRST_SHARE
-    solution = solve(instance, first)
+                        budget_s: float, reserve: Mapping[str, float] | None = None,
+                        seed: int = 0) -> SlackResult:
+    """Solve against the quantile, then repair the routes still too risky (see above)."""
+    started = time.perf_counter()
+    if max_risk >= 1.0:
+        solution = solve(instance, budget_s)
+        return SlackResult(solution, assess(solution), frozenset(), 0)
+    searched = reserved(instance, reserve or {})
+    solution = solve(searched, budget_s * SEARCH_SHARE)
     risks = assess(solution)
-    kept = 0
-    current = instance
-    for _ in range(ROUNDS):
-        risky = {c: r for c, r in risks.items() if r.risk > max_risk}
-        if not risky:
-            break
-        candidate_instance = shortened(current, risky, planned_ends(current, solution))
-        if candidate_instance is None:
-            break
-        candidate = solve(candidate_instance, (budget_s - first) / ROUNDS)
-        candidate_risks = assess(candidate)
-        if placed(candidate) < placed(solution) \
-                or excess(candidate_risks, max_risk) >= excess(risks, max_risk) \
-                or travel(instance, candidate) > (1 + MAX_TRAVEL_INCREASE) * travel(
-                    instance, solution):
-            break  # slack would cost visits or much travel, or buys nothing: report
-        current, solution, risks, kept = candidate_instance, candidate, candidate_risks, kept + 1
-    return SlackResult(solution, risks, kept)
+    if not any(r.risk > max_risk for r in risks.values()) and not _left_out(instance, solution):
+        return SlackResult(solution, risks, frozenset(), 0)
+    removed_from: dict[str, set[str]] = {}  # patient -> the routes it was taken off
+
+    def repair(on: Instance, solution: Solution, rounds: int) -> tuple[Solution, dict[str, DayRisk]]:
+        """Offer the visits left out, take visits off the routes too risky, ``rounds``
+        times; then a last trim with no offer, whose visits stay out."""
+        editor = PlanEditor(on, solution, seed)
+        for patient, routes in removed_from.items():
+            for caregiver in routes:
+                editor.forbid(patient, caregiver)
+        risks = assess(solution)
+        for final in [False] * rounds + [True]:
+            if not final:
+                left = (budget_s - (time.perf_counter() - started)) / (REPAIR_ROUNDS + 1)
+                editor.insert_left_out(max(0.05, left))
+                solution = editor.solution()
+                risks = assess(solution)
+            taken = []
+            for route in solution.routes:
+                risk = risks.get(route.caregiver)
+                if risk is None or risk.risk <= max_risk:
+                    continue
+                for patient in trim(instance, route, risk, assess, max_risk, editor.single):
+                    removed_from.setdefault(patient, set()).add(route.caregiver)
+                    taken.append((patient, route.caregiver))
+            if not taken:
+                break
+            editor.remove(p for p, _c in taken)
+            for patient, caregiver in taken:
+                editor.forbid(patient, caregiver)
+            solution = editor.solution()
+            risks = assess(solution)
+        return solution, risks
+
+    # Moved visits go first where the reserve is still free (the shifts of the search),
+    # so the routes that take them stay within the maximum; then every visit still out
+    # is offered the full shifts, and what that makes too risky is taken off for good.
+    solution, risks = repair(searched, solution, REPAIR_ROUNDS)
+    solution, risks = repair(instance, solution, 1)
+    on_route = {p for route in solution.routes for p in _visits(route)}
+    left_for_risk = frozenset(p for p in removed_from if p not in on_route)
+    return SlackResult(solution, risks, left_for_risk, len(set(removed_from) & on_route))
+
+
+def _left_out(instance: Instance, solution: Solution) -> bool:
+    visited = {v.patient for route in solution.routes for v in route.visits or ()}
+    return any(p.id not in visited for p in instance.patients)

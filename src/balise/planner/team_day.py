@@ -11,6 +11,7 @@ instead of making the whole day infeasible.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -21,9 +22,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from balise.core.i18n import lazy
 from balise.grid.models import Act, Visit, VisitAct, WaitingListEntry
-from balise.grid.week_plan import load_duration_model
-from balise.planner.lateness import DEFAULT_MAX_RISK, DayRisk, RouteStop, day_risk
-from balise.planner.routing import RoutingServer, TravelMatrix, travel_matrix
+from balise.grid.week_plan import DurationModel, load_duration_model
+from balise.planner.day_travel import Point, forget_travel, keep_travel, legs, route_pairs
+from balise.planner.lateness import (
+    DEFAULT_MAX_RISK,
+    DayRisk,
+    RouteStop,
+    day_risk,
+    planning_reserve,
+)
+from balise.planner.routing import RoutingServer, travel_matrix
 from balise.planner.slack import Assess, solve_keeping_slack
 from balise.planner.travel import PROFILES, straight_line_matrix
 from balise.planner.uhhc.instance import (
@@ -85,6 +93,10 @@ class DayPlan:
     risks: dict[int, float] = field(default_factory=dict)  # worker id -> risk of ending late
     max_risk: float = DEFAULT_MAX_RISK
     warnings: list[str] = field(default_factory=list)  # keys of FALLBACK_WARNINGS
+    team_id: int | None = None
+    day: date | None = None
+    travel_source: str = "straight_line"  # "osrm" or "valhalla" when the server answered
+    legs: dict[str, float] = field(default_factory=dict)  # road minutes of the routes' legs
 
     @property
     def over_risk(self) -> list[int]:
@@ -100,6 +112,8 @@ UNASSIGNED_REASONS: dict[str, str] = {
                               "only one works that day."),
     "sequence_delay": lazy("The delay between the two visits of the sequence cannot be met "
                            "within the window and the shifts."),
+    "late_risk": lazy("Risk of running late above the team's maximum: no worker's day could "
+                      "take this visit and still end on time often enough."),
 }
 REASONS = tuple(UNASSIGNED_REASONS)
 
@@ -231,21 +245,27 @@ def plan_day(session: Session, team: Team, day: date,
     instance, workers = build_instance(session, team, day, visits)
     instance = _with_weights(instance, settings)
     plan = DayPlan(max_risk=team.max_late_risk if settings.max_risk is None
-                   else settings.max_risk)
+                   else settings.max_risk, team_id=team.id, day=day)
     if not visits:
         return plan
+    points = _places(session, team, visits)
     if settings.routing is not None:
-        travel = _road_travel(session, team, visits, settings.routing)
+        travel = travel_matrix(points, PROFILES.get(_site(session, team).kind, PROFILES["urban"]),
+                               settings.routing)
         if travel.warning is not None:
             plan.warnings.append(travel.warning)
         elif len(travel.minutes) == len(instance.distances):
             instance = replace(instance, distances=tuple(tuple(r) for r in travel.minutes))
+            plan.travel_source = travel.source
+    left_for_risk: frozenset[str] = frozenset()
     if workers:
-        assess = _risk_assessor(session, team, day, instance, visits, workers, plan.max_risk)
+        model = load_duration_model(session, team.establishment_id, day)
+        assess = _risk_assessor(model, day, instance, visits, workers, plan.max_risk)
         result = solve_keeping_slack(
             instance, lambda i, s: solve_uhhc(i, s, settings.seed), assess, plan.max_risk,
-            settings.time_limit_s)
-        solution = result.solution
+            settings.time_limit_s, _reserve(model, instance, visits, plan.max_risk),
+            settings.seed)
+        solution, left_for_risk = result.solution, result.left_for_risk
         plan.risks = {int(c[1:]): r.risk for c, r in result.risks.items()}
     else:
         solution = Solution(routes=())
@@ -253,27 +273,47 @@ def plan_day(session: Session, team: Team, day: date,
     by_id = patients_by_visit(instance.patients)  # both visits of a group: one patient
     for visit in visits:
         if visit.id not in placed:
-            plan.unassigned[visit.id] = _reason(instance, by_id[f"v{visit.id}"])
+            patient = by_id[f"v{visit.id}"]
+            plan.unassigned[visit.id] = ("late_risk" if patient.id in left_for_risk
+                                         else _reason(instance, patient))
     plan.travel_minutes = _travel(instance, plan, visits)
+    if plan.travel_source != "straight_line":
+        row = {v.id: i for i, v in enumerate(visits, start=1)}
+        for stops in plan.routes.values():
+            plan.legs.update(legs(points, instance.distances,
+                                  route_pairs([row[s.visit_id] for s in stops])))
     return plan
 
 
-def _road_travel(session: Session, team: Team, visits: Sequence[Visit],
-                 server: RoutingServer) -> TravelMatrix:
+def _site(session: Session, team: Team) -> Site:
+    return session.get_one(Site, team.site_id)
+
+
+def _places(session: Session, team: Team, visits: Sequence[Visit]) -> list[Point]:
     """The day's places in the instance's order (the site, then each visit's client)."""
-    site = session.get_one(Site, team.site_id)
+    site = _site(session, team)
     places = {cid: (lat, lon) for cid, lat, lon in session.execute(
         select(Client.id, Client.lat, Client.lon)
         .where(Client.id.in_({v.client_id for v in visits})))}
-    points = [(site.lat, site.lon)] + [places[v.client_id] for v in visits]
-    return travel_matrix(points, PROFILES.get(site.kind, PROFILES["urban"]), server)
+    return [(site.lat, site.lon)] + [places[v.client_id] for v in visits]
 
 
-def _risk_assessor(session: Session, team: Team, day: date, instance: Instance,
+def _reserve(model: DurationModel, instance: Instance, visits: Sequence[Visit],
+             max_risk: float) -> dict[str, float]:
+    """Minutes each shift keeps free while searching, for a route of the day's mean size."""
+    if not instance.caregivers:
+        return {}
+    per_route = math.ceil(len(visits) / len(instance.caregivers))
+    reserve = planning_reserve(
+        [(tuple(a.act_id for a in v.acts if a.planned), float(v.planned_minutes)) for v in visits],
+        per_route, model, max_risk)
+    return {c.id: reserve for c in instance.caregivers}
+
+
+def _risk_assessor(model: DurationModel, day: date, instance: Instance,
                    visits: Sequence[Visit], workers: Sequence[Worker],
                    max_risk: float) -> Assess:
     """Simulate each route of a solution over the evidence of the visits' acts."""
-    model = load_duration_model(session, team.establishment_id, day)
     by_id = {v.id: v for v in visits}
     location = {key: p.location for key, p in patients_by_visit(instance.patients).items()}
     shifts = {w.id: next(s for s in w.shifts if s.weekday == day.weekday()) for w in workers}
@@ -362,7 +402,14 @@ def _travel(instance: Instance, plan: DayPlan, visits: Sequence[Visit]) -> float
 def apply_plan(session: Session, plan: DayPlan) -> None:
     """Write the plan: each placed visit gets its worker and planned start. An optional
     visit left out goes on the waiting list with the reason (once: planning again updates
-    the reason); one placed after waiting there leaves it, served on its planned day."""
+    the reason); one placed after waiting there leaves it, served on its planned day.
+    The road times it was made with are kept with it (``day_travel.py``)."""
+    if plan.team_id is not None and plan.day is not None:
+        if plan.travel_source != "straight_line" or plan.warnings:
+            keep_travel(session, plan.team_id, plan.day, plan.legs, plan.travel_source,
+                        plan.warnings[0] if plan.warnings else None, replace=True)
+        else:
+            forget_travel(session, plan.team_id, plan.day)
     for worker_id, stops in plan.routes.items():
         for stop in stops:
             visit = session.get_one(Visit, stop.visit_id)

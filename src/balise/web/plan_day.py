@@ -118,7 +118,8 @@ def confirm_visit_move(
     team = access_team(db, viewer, team_id)
     visit_id, worker_id, chosen = _move_form(visit, worker, day)
     found = access_team_visit(db, team, visit_id)
-    move_visit(db, team, found, worker_id, chosen, routing_server(request.app.state.settings))
+    move_visit(db, team, found, worker_id, chosen, routing_server(request.app.state.settings),
+               by=viewer.user_id)
     return RedirectResponse(
         f"/teams/{team.id}/plan/day?day={chosen.isoformat()}&moved={visit_id}", status_code=303)
 

@@ -31,6 +31,7 @@ from balise.grid.models import VarianceReason, Visit, VisitReason, WaitingListEn
 from balise.indicators.survey_models import SurveyCampaign, SurveyResponse
 from balise.journal import service as journal
 from balise.journal.models import JournalEntry
+from balise.planner.models import DayTravel
 from balise.retention import SCHEDULE, Rule, apply, purge
 from tests.factories import Cast, make_visit
 
@@ -125,6 +126,9 @@ BUILDERS: dict[str, Builder] = {
         visit_id=_visit(s, c, when.date(), minutes=40).id, rule="later_on_device",
         kept={"start": "09:00"}, set_aside={"start": "09:05"}, set_aside_source="device",
         detected_at=when),
+    "planned_road_times": lambda s, c, day: DayTravel(
+        team_id=c.team.id, day=day, source="osrm",
+        legs={"46.810000,-71.210000>46.820000,-71.220000": 7.5}),
     "visit_notes": lambda s, c, day: _visit(s, c, day, note="chien nerveux"),
     "waiting_list_notes": _waiting,
     "document_access_log": lambda s, c, when: DocumentAccess(

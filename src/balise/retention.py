@@ -56,6 +56,8 @@ from balise.field.rules import RECORD_KEPT_DAYS
 from balise.grid.models import Visit, VisitReason, WaitingListEntry
 from balise.grid.summary_upkeep import visits_changing
 from balise.indicators.survey_models import SurveyCampaign, SurveyResponse
+from balise.planner.day_travel import KEEP_DAYS
+from balise.planner.models import DayTravel
 
 Column = InstrumentedAttribute[Any]
 
@@ -118,6 +120,10 @@ SCHEDULE: tuple[Rule, ...] = (
     # reconcile): kept only for that review.
     Rule("sync_conflicts", lazy("Field app versions set aside"), SyncConflict,
          SyncConflict.detected_at, 90),
+    # Road times of a plan's legs name places by their coordinates (clients' homes):
+    # kept while the plan may still be looked at and changed (planner/day_travel.py).
+    Rule("planned_road_times", lazy("Road travel times of planned days"), DayTravel,
+         DayTravel.day, KEEP_DAYS),
     # Free text may say more than it should about a client; it helps the next visits,
     # the client's record (kept by the establishment, not by Balise) keeps the rest.
     Rule("visit_notes", lazy("Visit notes"), Visit, Visit.day, 180,

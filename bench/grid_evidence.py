@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -80,17 +81,22 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
     walls = [wall for _r, wall, _c in runs]
     out["summaries"] = {"wall_median": statistics.median(walls), "wall_best": min(walls),
                         "cpu_best": min(cpu for _r, _w, cpu in runs)}
-    console.print(f"  summaries: {statistics.median(walls):.2f} s (median of {repeat})")
-    cli = []
+    console.print(f"  summaries: {statistics.median(walls):.2f} s (median of {repeat}; CPU "
+                  f"{out['summaries']['cpu_best']:.2f} s)")
+    cli, cli_cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([str(ROOT / ".venv" / "bin" / "balise"), "evidence", "--json"],
                               env={**os.environ, "BALISE_DATABASE_URL": url},
                               capture_output=True, check=True)
         cli.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli_cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     out["cli_json"] = {"wall_median": statistics.median(cli), "wall_best": min(cli),
+                       "cpu_median": statistics.median(cli_cpu),
                        "acts": len(json.loads(done.stdout)["acts"])}
-    console.print(f"  balise evidence --json: {statistics.median(cli):.2f} s")
+    console.print(f"  balise evidence --json: {statistics.median(cli):.2f} s "
+                  f"(CPU {statistics.median(cli_cpu):.2f} s)")
     theirs, wall, cpu = timed(from_visits)
     out["from_visits"] = {"wall": wall, "cpu": cpu}
     console.print(f"  from the visits (alternative): {wall:.1f} s")

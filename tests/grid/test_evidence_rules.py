@@ -123,6 +123,39 @@ def test_what_if(minutes: list[int], other: list[int], proposed: int, share: flo
     assert found.median_excess == (None if median is None else pytest.approx(median))
 
 
+@pytest.mark.parametrize("q", ev.QUANTILES)
+@pytest.mark.parametrize("p", [0.025, 0.975])
+def test_binomial_quantile_is_the_binomial_distributions(q: float, p: float) -> None:
+    rng = np.random.default_rng(2)
+    n = np.concatenate([np.arange(1, 3001), rng.integers(3001, 6_000_000, 2000)])
+    assert ev.binomial_quantile(p, n, q).tolist() == stats.binom.ppf(p, n, q).astype(
+        np.int64).tolist()
+
+
+@pytest.mark.parametrize("proposed", [10, 25, 45, 120])
+def test_merging_equal_visits_changes_no_what_if(proposed: int) -> None:
+    """An act's cells repeat the same (minutes, other acts' time) across teams and
+    Iso-SMAF groups; merged, they give the same what-if in far fewer rows."""
+    rng = np.random.default_rng(11)
+    minutes = rng.integers(3, 200, 5000)
+    other = rng.choice([0, 15, 20, 45], 5000)
+    weights = rng.integers(1, 40, 5000)
+    merged = ev.merge_equal_visits(minutes, other, weights)
+    assert len(merged[0]) < 1000 and int(merged[2].sum()) == int(weights.sum())
+    whole, fewer = ev.what_if(minutes, other, proposed, weights), ev.what_if(*merged[:2], proposed,
+                                                                            merged[2])
+    assert (fewer.visits, fewer.share_above, fewer.median_excess) == (
+        whole.visits, whole.share_above, whole.median_excess)
+    assert fewer.mean_excess == (None if whole.mean_excess is None
+                                 else pytest.approx(whole.mean_excess, rel=1e-12))
+
+
+def test_rows_not_in_whole_minutes_are_not_merged() -> None:
+    for minutes, other in (([10, 10], [2.5, 2.5]), ([10.5, 10.5], [2, 2])):
+        rows = ev.merge_equal_visits(minutes, other, [1, 1])
+        assert rows[0].tolist() == minutes and rows[2].tolist() == [1, 1]
+
+
 def test_attribution_adds_up_to_the_visit_and_flags_like_the_visit() -> None:
     """Visits of two or three acts: the acts' attributed minutes and overruns add up to
     the visit's, and an act is over its reference exactly when the visit is over its

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from balise.grid.day_load import day_total_quantile
 from balise.grid.models import Visit
 from balise.grid.week_plan import (
     DurationModel,
-    day_total_quantile,
     generate_week,
     load_duration_model,
     planned_minutes,

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from balise.grid.evidence import ISO_SMAF_GROUPS, MAX_MINUTES
-from balise.grid.evidence_frame import VisitFrame, compress
+from balise.grid.evidence_frame import VisitFrame, compress, plain_rows
 from balise.grid.summary_models import ANY_ACT, EvidenceCell, EvidenceTeamWeek, EvidenceWorker
 
 Ints = NDArray[np.int64]
@@ -178,31 +178,28 @@ def read_cells(session: Session, establishment_ids: Collection[int]) -> Evidence
         .group_by(EvidenceTeamWeek.team_id).order_by(EvidenceTeamWeek.team_id)).all()
     team_ids = np.array([t for t, _n in team_weeks], dtype=np.int64)
     weeks = np.array([n for _t, n in team_weeks], dtype=np.int64)
-    stored = session.execute(
-        select(EvidenceCell.team_id, EvidenceCell.smaf_group, EvidenceCell.act_set,
-               EvidenceCell.histogram)
-        .where(EvidenceCell.establishment_id.in_(wanted))).all()
-    set_index: dict[str, int] = {}
-    sets: list[tuple[int, ...]] = []
-    meta = np.zeros((len(stored), 4), dtype=np.int64)  # team id, group, set, pairs
-    blobs = []
-    for i, (team_id, group, act_set, histogram) in enumerate(stored):
-        index = set_index.get(act_set)
-        if index is None:
-            index = set_index[act_set] = len(sets)
-            sets.append(tuple(int(a) for a in act_set.split(",")) if act_set else ())
-        meta[i] = (team_id, group, index, len(histogram) // (2 * PAIR.itemsize))
-        blobs.append(bytes(histogram))
-    pairs = np.frombuffer(b"".join(blobs), dtype=PAIR).reshape(-1, 2).astype(np.int64)
-    cell_meta = np.repeat(meta[:, :3], meta[:, 3], axis=0)
+    stored = plain_rows(session, select(
+        EvidenceCell.team_id, EvidenceCell.smaf_group, EvidenceCell.act_set,
+        EvidenceCell.histogram).where(EvidenceCell.establishment_id.in_(wanted)))
+    # Column by column, in C (zip, map, join): a loop over 100,000 rows in Python
+    # cost a fifth of the whole evidence.
+    team_id, group, act_set, histogram = zip(*stored, strict=True) if stored else ((),) * 4
+    set_index = {key: i for i, key in enumerate(dict.fromkeys(act_set))}
+    sets = [tuple(int(a) for a in key.split(",")) if key else () for key in set_index]
+    pairs_of = np.fromiter(map(len, histogram), dtype=np.int64, count=len(stored)) \
+        // (2 * PAIR.itemsize)
+    meta = np.column_stack([
+        np.fromiter(team_id, dtype=np.int64, count=len(stored)),
+        np.fromiter(group, dtype=np.int64, count=len(stored)),
+        np.fromiter(map(set_index.__getitem__, act_set), dtype=np.int64, count=len(stored))])
+    pairs = np.frombuffer(b"".join(histogram), dtype=PAIR).reshape(-1, 2).astype(np.int64)
+    cell_meta = np.repeat(meta, pairs_of, axis=0)
     rows = CellRows(cell_meta[:, 0], cell_meta[:, 1], cell_meta[:, 2], pairs[:, 0], pairs[:, 1],
                     sets)
-    # Plain tuples first: numpy reads SQLAlchemy rows through the generic sequence
-    # protocol, twenty times slower.
-    found = np.array([tuple(row) for row in session.execute(
-        select(EvidenceWorker.act_id, EvidenceWorker.team_id, EvidenceWorker.smaf_group,
-               EvidenceWorker.worker_id, EvidenceWorker.visits)
-        .where(EvidenceWorker.establishment_id.in_(wanted), EvidenceWorker.visits > 0))],
+    found = np.array(plain_rows(session, select(
+        EvidenceWorker.act_id, EvidenceWorker.team_id, EvidenceWorker.smaf_group,
+        EvidenceWorker.worker_id, EvidenceWorker.visits)
+        .where(EvidenceWorker.establishment_id.in_(wanted), EvidenceWorker.visits > 0)),
         dtype=np.int64).reshape(-1, 5)
     workers = WorkerRows(found[:, 0], found[:, 1], found[:, 2], found[:, 3], found[:, 4])
     return _assemble(rows, workers, team_ids, weeks)

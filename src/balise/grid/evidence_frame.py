@@ -131,17 +131,23 @@ def _realized(query: Rows, establishment_ids: Collection[int]) -> Rows:
     )
 
 
-def _columns(session: Session, query: Rows, width: int) -> Ints:
-    """Run a query whose columns are all integers; return them as an ``(n, width)`` array."""
+def plain_rows(session: Session, query: Rows) -> list[tuple[Any, ...]]:
+    """Run a query through the DB-API cursor: plain tuples, without the result
+    processing that costs more than the evidence's computation for 100,000 rows. Only
+    for queries whose bound values are ids and constants (they are written inline)."""
     bind = session.get_bind()
-    # The only bound values are ids and a status: integers and a constant.
     sql = str(query.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(sql)
-        rows = cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _columns(session: Session, query: Rows, width: int) -> Ints:
+    """Run a query whose columns are all integers; return them as an ``(n, width)`` array."""
+    rows = plain_rows(session, query)
     if not rows:
         return np.zeros((0, width), dtype=np.int64)
     return np.array(rows, dtype=np.int64)

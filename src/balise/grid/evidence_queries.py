@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -151,17 +152,23 @@ class _Computer:
                             who["worker"], reference, proposed)
         team_weeks = self.cells.team_weeks
         total_weeks = int(team_weeks.sum())
-        overall = sample.groups(np.zeros(len(column["minutes"]), dtype=np.int64),
-                                np.zeros(len(who["worker"]), dtype=np.int64),
-                                np.array([total_weeks]))[0]
-        shown = not overall.suppressed
         n_bands = len(rules.ISO_SMAF_GROUPS)
-        bands = rules.suppress_complements(dict(enumerate(sample.groups(
-            column["band"], who["band"], np.full(n_bands, total_weeks)))), shown,
-            sample.workers_of(who["band"]))
-        teams = rules.suppress_complements(dict(enumerate(sample.groups(
-            column["team"], who["team"], team_weeks))), shown, sample.workers_of(who["team"]))
+        # The three partitions (all visits, Iso-SMAF groups, teams) in one pass: groups
+        # 0, 1..4 and 5.. of the same rows taken three times.
+        found = sample.repeated(3).groups(
+            np.concatenate([np.zeros(len(column["band"]), dtype=np.int64), 1 + column["band"],
+                            1 + n_bands + column["team"]]),
+            np.concatenate([np.zeros(len(who["band"]), dtype=np.int64), 1 + who["band"],
+                            1 + n_bands + who["team"]]),
+            np.concatenate([[total_weeks], np.full(n_bands, total_weeks), team_weeks]))
+        overall = found[0]
+        shown = not overall.suppressed
+        bands = rules.suppress_complements(dict(enumerate(found[1:1 + n_bands])), shown,
+                                           sample.workers_of(who["band"]))
+        teams = rules.suppress_complements(dict(enumerate(found[1 + n_bands:])), shown,
+                                           sample.workers_of(who["team"]))
         estimated = float(self.estimates[index]) if index is not None else float("nan")
+        merged = rules.merge_equal_visits(sample.minutes, sample.other, sample.count)
         return ActEvidence(
             entry=entry,
             overall=overall,
@@ -170,8 +177,8 @@ class _Computer:
             estimated_minutes=guard_count(estimated, overall.workers),
             # Each value as if in force today, the visit's other acts at their current
             # values: the share of today's visits each value would have flagged.
-            history=[(v, guard_count(rules.what_if(sample.minutes, sample.other, v.minutes,
-                                                   sample.count), overall.workers))
+            history=[(v, guard_count(rules.what_if(*merged[:2], v.minutes, merged[2]),
+                                     overall.workers))
                      for v in entry.versions],
             proposed=proposed,
         )
@@ -199,6 +206,15 @@ class _Sample:
             above = rules.over_standard(minutes, reference, other).astype(np.float64)
             overrun = rules.attributed_overrun(minutes, reference, other)
         return cls(minutes, count, other, alone, worker, above, overrun, proposed)
+
+    def repeated(self, times: int) -> _Sample:
+        """The same cells and workers ``times`` over, to group them several ways at once."""
+        def tile(values: NDArray[Any] | None) -> NDArray[Any] | None:
+            return None if values is None else np.tile(values, times)
+        return _Sample(np.tile(self.minutes, times), np.tile(self.count, times),
+                       np.tile(self.other, times), np.tile(self.alone, times),
+                       np.tile(self.worker, times), tile(self.above), tile(self.overrun),
+                       self.proposed)
 
     def workers_of(self, key: Ints) -> Callable[[set[int]], int]:
         """Distinct workers of a union of groups: one worker may visit clients of several

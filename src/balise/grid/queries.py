@@ -11,13 +11,14 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from balise.core.access import Role, Viewer, require_establishment
 from balise.core.errors import NotFound
 from balise.core.privacy import Guarded, guard
+from balise.grid.day_load import PlannedDay, Shift, Stop, simulate_days
 from balise.grid.models import Visit, VisitAct
-from balise.grid.week_plan import DurationModel, day_total_quantile
-from balise.planner.lateness import RouteStop, lateness_risk
+from balise.grid.week_plan import load_duration_model
 from balise.planner.travel import PROFILES, TravelProfile, haversine_km
 from balise.territory.models import Client, Site, Team, Worker, WorkerShift
 
@@ -70,7 +71,7 @@ class Cell:
     """A worker's day in the team's plan: planning information, not time figures.
 
     ``load_minutes`` is the team's quantile of the day's total duration (see
-    grid/week_plan.py), not the sum of the visits' planned minutes."""
+    grid/day_load.py), not the sum of the visits' planned minutes."""
 
     visits: list[Visit]
     planned_minutes: int
@@ -83,9 +84,17 @@ class Cell:
         return self.shift_minutes > 0 and self.load_minutes > self.shift_minutes
 
 
+def _of_team(team: Team) -> tuple[ColumnElement[bool], ...]:
+    """The team's visits. The establishment too: (establishment, day) is the visits'
+    index, and without it PostgreSQL reads every visit to find one team's week."""
+    return Visit.establishment_id == team.establishment_id, Visit.team_id == team.id
+
+
 def team_week_plan(
-    session: Session, team: Team, monday: date, model: DurationModel
+    session: Session, team: Team, monday: date, today: date
 ) -> tuple[list[Worker], dict[tuple[int, date], Cell]]:
+    """The team's workers and each worker-day of the week, its load simulated from the
+    evidence of the acts planned that week (as of ``today``)."""
     workers = list(
         session.scalars(
             select(Worker)
@@ -94,30 +103,46 @@ def team_week_plan(
             .order_by(Worker.profession, Worker.name)
         )
     )
+    last = monday + timedelta(days=6)
+    mine = (*_of_team(team), Visit.worker_id.is_not(None))
     by_cell: dict[tuple[int, date], list[Visit]] = defaultdict(list)
-    query = _visits_query(monday, monday + timedelta(days=6)).where(Visit.team_id == team.id)
-    for visit in session.scalars(query):
-        if visit.worker_id is not None:
-            by_cell[(visit.worker_id, visit.day)].append(visit)
-    cells: dict[tuple[int, date], Cell] = {}
-    places = _client_places(session, [v for vs in by_cell.values() for v in vs])
+    # The visits alone, then their planned acts as plain ids: the cells show no act,
+    # and a thousand act objects would cost more than the day-load simulation.
+    for visit in session.scalars(select(Visit).where(Visit.day >= monday, Visit.day <= last,
+                                                     *mine)
+                                 .order_by(Visit.day, Visit.planned_start)):
+        by_cell[(visit.worker_id or 0, visit.day)].append(visit)
+    visits = [v for vs in by_cell.values() for v in vs]
+    planned: dict[int, list[int]] = defaultdict(list)
+    for visit_id, act_id in session.execute(
+            select(VisitAct.visit_id, VisitAct.act_id)
+            .where(VisitAct.visit_id.in_([v.id for v in visits]), VisitAct.planned.is_(True))
+            .order_by(VisitAct.visit_id, VisitAct.act_id)):
+        planned[visit_id].append(act_id)
+    model = load_duration_model(session, team.establishment_id, today,
+                                {a for acts in planned.values() for a in acts})
+    places = _client_places(session, visits)
     site = session.get_one(Site, team.site_id)
     profile = PROFILES.get(site.kind, PROFILES["urban"])
-    for worker in workers:
-        shifts = {s.weekday: s.paid_minutes for s in worker.shifts}
-        shift_of = {s.weekday: s for s in worker.shifts}
-        for day in week_days(monday):
-            visits = by_cell.get((worker.id, day), [])
-            acts = [[a.act_id for a in v.acts if a.planned] for v in visits]
-            cells[(worker.id, day)] = Cell(
-                visits=visits,
-                planned_minutes=sum(v.planned_minutes for v in visits),
-                load_minutes=day_total_quantile(model, acts, team.planning_quantile)
-                + team.margin_minutes * len(visits),
-                shift_minutes=shifts.get(day.weekday(), 0),
-                late_risk=_late_risk(visits, shift_of.get(day.weekday()), places,
-                                     (site.lat, site.lon), profile, model),
-            )
+    keys = [(worker, day) for worker in workers for day in week_days(monday)]
+    shifts = {(w.id, s.weekday): s for w in workers for s in w.shifts}
+    days = [_planned_day(by_cell.get((worker.id, day), []), planned,
+                         shifts.get((worker.id, day.weekday())), places, (site.lat, site.lon),
+                         profile, (worker.id, day.toordinal()))
+            for worker, day in keys]
+    simulated = simulate_days(model, days, team.planning_quantile)
+    cells: dict[tuple[int, date], Cell] = {}
+    for (worker, day), found in zip(keys, simulated, strict=True):
+        day_visits = by_cell.get((worker.id, day), [])
+        shift = shifts.get((worker.id, day.weekday()))
+        cells[(worker.id, day)] = Cell(
+            visits=day_visits,
+            planned_minutes=sum(v.planned_minutes for v in day_visits),
+            # The team's quantile of the day's total, not the sum of each visit's quantile.
+            load_minutes=found.total + team.margin_minutes * len(day_visits),
+            shift_minutes=shift.paid_minutes if shift is not None else 0,
+            late_risk=found.late_risk,
+        )
     return workers, cells
 
 
@@ -154,7 +179,7 @@ def team_figures(session: Session, team: Team, first: date, last: date) -> TeamF
 
 def unassigned_visits(session: Session, team: Team, monday: date) -> list[Visit]:
     query = _visits_query(monday, monday + timedelta(days=6)).where(
-        Visit.team_id == team.id, Visit.worker_id.is_(None))
+        *_of_team(team), Visit.worker_id.is_(None))
     return list(session.scalars(query))
 
 
@@ -219,18 +244,18 @@ def _client_places(session: Session, visits: list[Visit]) -> dict[int, tuple[flo
     return {client_id: (lat, lon) for client_id, lat, lon in rows}
 
 
-def _late_risk(visits: list[Visit], shift: WorkerShift | None,
-               places: dict[int, tuple[float, float]], site: tuple[float, float],
-               profile: TravelProfile, model: DurationModel) -> float:
-    if shift is None or not visits:
-        return 0.0
+def _planned_day(visits: list[Visit], acts: dict[int, list[int]], shift: WorkerShift | None,
+                 places: dict[int, tuple[float, float]], site: tuple[float, float],
+                 profile: TravelProfile, seed: tuple[int, ...]) -> PlannedDay:
+    """The day's visits in route order (planned start), with the travel from the site or
+    the previous client, as straight-line distance by the site's travel profile."""
     ordered = sorted(visits, key=lambda v: (v.planned_start or v.window_start, v.id))
     stops, here = [], site
     for visit in ordered:
         there = places[visit.client_id]
         minutes = haversine_km(here, there) * profile.detour / profile.speed_kmh * 60
-        stops.append(RouteStop(tuple(a.act_id for a in visit.acts if a.planned),
-                               visit.window_start, minutes))
+        stops.append(Stop(tuple(acts.get(visit.id, ())),
+                          visit.window_start, minutes))
         here = there
-    return lateness_risk(stops, shift.start_minute, shift.end_minute, shift.break_minutes,
-                         model)
+    return PlannedDay(stops, Shift(shift.start_minute, shift.end_minute, shift.break_minutes)
+                      if shift is not None else None, seed)

@@ -9,15 +9,15 @@ margin.
 A day's load is judged on the day's total, not on the sum of per-visit quantiles:
 adding eight visits' 80th percentiles overstates the day, because visits that run long
 and visits that run short compensate. The total's distribution is estimated by Monte
-Carlo: each draw picks one realized duration per act from its evidence (or the
-reference time when evidence is thin), sums over the day, and the day is overloaded when
-the team's quantile of the total exceeds the paid minutes of the shift.
+Carlo (:mod:`balise.grid.day_load`): each draw picks one realized duration per act from
+its evidence (or the reference time when evidence is thin), sums over the day, and the
+day is overloaded when the team's quantile of the total exceeds the paid minutes of the
+shift.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -32,7 +32,8 @@ from balise.territory.models import CarePlanItem, Client, Team, Worker
 MIN_OBSERVATIONS = 30
 HISTORY_DAYS = 365
 EPOCH = date(1970, 1, 1)  # a Thursday: Monday-based week = (days + 3) // 7
-DRAWS = 2000
+DRAWS = 2000  # simulated days behind a day's load (grid/day_load.py)
+DEFAULT_MINUTES = 30  # an act with neither evidence nor reference time
 
 # Which weekdays (0 = Monday) a need that recurs n times a week falls on: spread evenly.
 SPREAD: dict[int, tuple[int, ...]] = {
@@ -54,44 +55,59 @@ def weekdays_of(times_per_week: int, client_id: int) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class DurationModel:
-    """Realized durations of single-act visits by act, and current reference times."""
+    """Realized durations of single-act visits by act (one entry per visit), and current
+    reference times."""
 
     samples: dict[int, np.ndarray]
     reference: dict[int, int]
 
-    def act_minutes(self, act_id: int, quantile: float) -> float:
+    def evidence(self, act_id: int) -> np.ndarray | None:
+        """The act's observations, when there are enough to plan from."""
         observed = self.samples.get(act_id)
-        if observed is not None and observed.size >= MIN_OBSERVATIONS:
-            return float(np.quantile(observed, quantile))
-        return float(self.reference.get(act_id, 30))
+        return observed if observed is not None and observed.size >= MIN_OBSERVATIONS else None
+
+    def fallback(self, act_id: int) -> float:
+        """What plans the act without enough evidence: its reference time."""
+        return float(self.reference.get(act_id, DEFAULT_MINUTES))
+
+    def act_minutes(self, act_id: int, quantile: float) -> float:
+        observed = self.evidence(act_id)
+        return float(np.quantile(observed, quantile)) if observed is not None \
+            else self.fallback(act_id)
 
     def draw(self, act_id: int, rng: np.random.Generator, size: int) -> np.ndarray:
-        observed = self.samples.get(act_id)
-        if observed is not None and observed.size >= MIN_OBSERVATIONS:
-            return rng.choice(observed, size=size)
-        return np.full(size, float(self.reference.get(act_id, 30)))
+        observed = self.evidence(act_id)
+        if observed is not None:
+            return np.asarray(rng.choice(observed, size=size), dtype=np.float64)
+        return np.full(size, self.fallback(act_id))
 
 
-def load_duration_model(session: Session, establishment_id: int, today: date) -> DurationModel:
+def load_duration_model(session: Session, establishment_id: int, today: date,
+                        act_ids: Collection[int] | None = None) -> DurationModel:
     """Realized minutes of the visits of one act done, in the weeks overlapping the last
     ``HISTORY_DAYS``: read from the summary kept at every visit write (a few thousand
-    rows), not from the visits (millions in a year; see bench/week_plan_page.py)."""
+    rows), not from the visits (millions in a year; see bench/week_plan_page.py).
+    ``act_ids``: only these acts (what a page's visits hold), all by default."""
     first_week = (((today - timedelta(days=HISTORY_DAYS)) - EPOCH).days + 3) // 7
     visits = func.sum(ActDurationWeek.visits)
-    rows = session.execute(
+    query = (
         select(ActDurationWeek.act_id, ActDurationWeek.minutes, visits)
         .where(ActDurationWeek.establishment_id == establishment_id,
                ActDurationWeek.week >= first_week)
         .group_by(ActDurationWeek.act_id, ActDurationWeek.minutes)
         .having(visits > 0)
-        .order_by(ActDurationWeek.act_id, ActDurationWeek.minutes)
-    ).all()
-    by_act: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-    for act_id, minutes, count in rows:
-        by_act[act_id][0].append(minutes)
-        by_act[act_id][1].append(int(count))
+    )
+    if act_ids is not None:
+        query = query.where(ActDurationWeek.act_id.in_(sorted(set(act_ids))))
+    rows = np.array([tuple(row) for row in session.execute(query)], dtype=np.int64).reshape(-1, 3)
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+    acts, first = np.unique(rows[:, 0], return_index=True)
+    # Minutes are whole and at most 16 hours: 16-bit integers hold a year of one act's
+    # visits in a few hundred kilobytes (a page reads every act's).
+    observed = np.split(np.repeat(rows[:, 1].astype(np.int16), rows[:, 2]),
+                        np.cumsum(rows[:, 2])[first[1:] - 1]) if len(rows) else []
     return DurationModel(
-        samples={act: np.repeat(np.asarray(m, dtype=float), c) for act, (m, c) in by_act.items()},
+        samples=dict(zip(acts.tolist(), observed, strict=True)),
         reference=current_reference_times(session, today),
     )
 
@@ -114,19 +130,6 @@ def current_reference_times(session: Session, today: date) -> dict[int, int]:
 def planned_minutes(model: DurationModel, act_ids: Sequence[int], quantile: float,
                     margin: int) -> int:
     return max(1, round(sum(model.act_minutes(a, quantile) for a in act_ids)) + margin)
-
-
-def day_total_quantile(model: DurationModel, visits: Sequence[Sequence[int]], quantile: float,
-                       seed: int = 0) -> float:
-    """The quantile of the day's total duration (acts of each visit), by simulation."""
-    if not visits:
-        return 0.0
-    rng = np.random.default_rng(seed)
-    total = np.zeros(DRAWS)
-    for act_ids in visits:
-        for act_id in act_ids:
-            total += model.draw(act_id, rng, DRAWS)
-    return float(np.quantile(total, quantile))
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,7 @@ def team_plan(
 ) -> Response:
     team = access_team(db, viewer, team_id)
     monday = monday_of(week or clock.today())
-    model = load_duration_model(db, team.establishment_id, clock.today())
-    workers, cells = team_week_plan(db, team, monday, model)
+    workers, cells = team_week_plan(db, team, monday, clock.today())
     unassigned = unassigned_visits(db, team, monday)
     record_read(db, viewer, RecordKind.TEAM_PLAN, str(request.url.path), record_id=team.id,
                 rows=len(workers))

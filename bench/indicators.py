@@ -4,8 +4,10 @@ Protocol
     Data: ``bench_databases.py`` (the establishment of ``grid_evidence_data.py`` and what
     the indicators read besides visits: shifts, travel, usual workers, scopes of practice,
     variance reasons on 5 % of visits, a waiting list), built once per database under
-    ``--workdir`` and reused; PostgreSQL is a throwaway cluster there, on loopback. The
-    visit summaries are built once (timed as "summaries rebuild").
+    ``--workdir`` and reused; PostgreSQL is a throwaway cluster there, on loopback, its
+    5 million visits and 6.3 million acts loaded with ``COPY … FROM STDIN``
+    (``grid_evidence_data.build_postgresql``), then ``VACUUM ANALYZE``. The visit
+    summaries are built once (timed as "summaries rebuild"; 0 when already built).
 
     Measured, in the same run and on the same data, from the database each time:
 
@@ -15,12 +17,14 @@ Protocol
       numpy arrays, both stages in DuckDB; ``database``: stage 1 in SQL in the database),
       ``--alternative-repeat`` times;
     * every engine's cells compared with the summary engine's: they must be identical;
-    * storing the figures, a refresh of the last four weeks (``--since``), the dashboard
+    * the protection against differencing and storing the figures (one ``refresh``
+      over figures already stored), a refresh of the last four weeks (``--since``), the dashboard
       of a project once the figures are stored (GET through the ASGI app, median of 5),
       and ``balise indicators compute --json`` end to end (a new process: imports, reads,
       computes, stores, prints).
 
-    The machine is shared; the JSON records its load average before and after.
+    The machine is shared; the JSON records its load average before and after the
+    run and each database's measures.
 
 Usage
     .venv/bin/python bench/indicators.py                       # 5 M visits, both databases
@@ -85,6 +89,7 @@ def measure(url: str, repeat: int, alternatives: list[str], alternative_repeat: 
     from balise.web.app import create_app
 
     out: dict[str, Any] = {"summaries_rebuild_seconds": ready(url)}
+    out["load_before"] = os.getloadavg()
     engine = make_engine(url)
     with session_factory(engine)() as session:
         out["visits"] = session.scalar(text("SELECT count(*) FROM visit"))
@@ -95,22 +100,26 @@ def measure(url: str, repeat: int, alternatives: list[str], alternative_repeat: 
 
         def run(engine_name: str = name, stages: list[dict[str, float]] = stages) -> Any:
             with session_factory(engine)() as session:
+                cpu = time.process_time()
                 done = compute_establishment(session, 1, engine=engine_name)
-                stages.append(done.seconds)
+                # CPU of this process and its DuckDB threads: what the load cannot inflate.
+                stages.append({**done.seconds, "cpu": time.process_time() - cpu})
                 return done
         total, done = median_time(run, repeat if name == "summary" else alternative_repeat)
         cells[name] = {(c.code, c.scope, c.need, c.period_start): c for c in done.cells}
         out[name] = {"seconds": total,
                      "worker_days_seconds": statistics.median(s["worker_days"] for s in stages),
                      "periods_seconds": statistics.median(s["periods"] for s in stages),
+                     "cpu_seconds": statistics.median(s["cpu"] for s in stages),
                      "worker_days": done.worker_days, "cells": len(done.cells)}
-        console.print(f"  {name}: {total:.2f} s ({done.worker_days} worker-days, "
-                      f"{len(done.cells)} cells)")
+        console.print(f"  {name}: {total:.2f} s, CPU {out[name]['cpu_seconds']:.2f} s "
+                      f"({done.worker_days} worker-days, {len(done.cells)} cells)")
     out["engines_agree"] = all(cells[name] == cells["summary"] for name in alternatives)
     with session_factory(engine)() as session:
         clock.freeze(TODAY)
         done = refresh(session, 1)
         session.commit()
+        out["protect_seconds"] = done.seconds["protect"]
         out["store_seconds"] = done.seconds["store"]
         since = TODAY.date() - timedelta(days=28)
         incremental, _ = median_time(lambda: refresh(session, 1, since=since), repeat)
@@ -138,6 +147,7 @@ def measure(url: str, repeat: int, alternatives: list[str], alternative_repeat: 
                          capture_output=True, check=True)
     out["cli_json_seconds"] = time.perf_counter() - started
     out["cli_json_values"] = len(json.loads(cli.stdout)["values"])
+    out["load_after"] = os.getloadavg()
     engine.dispose()
     return out
 
@@ -179,16 +189,18 @@ def main() -> None:
     args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     table = Table(title=f"Indicators, {args.visits:,} visits (summary: median of {args.repeat})")
     for column in ("database", "engine 'summary'", *(f"engine '{a}'" for a in args.alternatives),
-                   "agree", "store", "last 4 weeks", "dashboard", "CLI --json",
-                   "summaries rebuild"):
+                   "agree", "protect", "store", "last 4 weeks", "dashboard", "CLI --json",
+                   "summaries rebuild", "load 1 min"):
         table.add_column(column)
     for kind, r in result["databases"].items():
         table.add_row(kind, f"{r['summary']['seconds']:.2f} s",
                       *(f"{r[a]['seconds']:.2f} s" for a in args.alternatives),
-                      str(r["engines_agree"]), f"{r['store_seconds']:.2f} s",
+                      str(r["engines_agree"]), f"{r['protect_seconds']:.2f} s",
+                      f"{r['store_seconds']:.2f} s",
                       f"{r['refresh_last_4_weeks_seconds']:.2f} s",
                       f"{r['dashboard_seconds'] * 1000:.0f} ms", f"{r['cli_json_seconds']:.1f} s",
-                      f"{r['summaries_rebuild_seconds']:.0f} s")
+                      f"{r['summaries_rebuild_seconds']:.0f} s",
+                      f"{r['load_before'][0]:.1f} → {r['load_after'][0]:.1f}")
     console.print(table)
     console.print(f"written to {args.out}")
 

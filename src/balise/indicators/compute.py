@@ -8,9 +8,12 @@ Two stages (the SQL is in :mod:`balise.indicators.compute_sql`):
    columns pulled once into numpy arrays (``engine="arrays"``) or in SQL inside the
    database (``engine="database"``, the same SQL the upkeep runs for the worker-days a
    write touched); see ``bench/indicators.py`` and ``docs/indicators.md``;
-2. DuckDB groups those rows by scope and period, adds the waiting list, and every
-   figure goes through :func:`balise.core.privacy.guard_count` with the number of
-   distinct workers behind its cell before anything else sees it.
+2. DuckDB brings those rows down to one per team, worker, week and month, groups these
+   by scope and period, adds the waiting list, and every figure goes through
+   :func:`balise.core.privacy.guard_count` with the number of distinct workers behind
+   its cell before anything else sees it.
+
+Figures are stored straight through the driver (:mod:`balise.indicators.compute_write`).
 
 A scope is the whole establishment, one team, or the set of teams of a project.
 """
@@ -25,7 +28,8 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from sqlalchemy import delete, insert, select, text
+from numpy.typing import NDArray
+from sqlalchemy import Table, delete, select, text
 from sqlalchemy.orm import Session
 
 from balise.committee.models import Committee, Project
@@ -35,6 +39,7 @@ from balise.grid.models import Act, ReferenceTime, WaitingListEntry
 from balise.indicators import compute_sql as q
 from balise.indicators.builtins import COMPUTED
 from balise.indicators.compute_fetch import Columns, fetch_columns, rows_as_columns
+from balise.indicators.compute_write import write_rows
 from balise.indicators.definitions import Definition, period_start
 from balise.indicators.models import IndicatorValue
 from balise.territory.models import Team, Worker, WorkerShift
@@ -134,6 +139,8 @@ def compute_establishment(session: Session, establishment_id: int, *, since: dat
     scopes = scopes_of(session, establishment_id)
     with duckdb.connect() as con:
         _register_inputs(con, session, establishment_id, days, scopes)
+        con.execute("CREATE TEMPORARY TABLE ww AS " + q.WORKER_WEEKS.format(
+            month=q.PERIOD_OF["month"].format(col="wd.dayn")))
         keys = list(scopes)
         for kind in kinds:
             chosen = [d for d in definitions if d.period == kind]
@@ -143,6 +150,10 @@ def compute_establishment(session: Session, establishment_id: int, *, since: dat
     result.seconds["total"] = time.perf_counter() - started
     result.seconds["periods"] = result.seconds["total"] - result.seconds["worker_days"]
     return result
+
+
+STORED_COLUMNS = ("indicator_code", "establishment_id", "scope", "need", "period_start",
+                  "numerator", "denominator", "value", "workers", "computed_at")
 
 
 def store(session: Session, computation: Computation, *, since: date | None = None,
@@ -156,14 +167,12 @@ def store(session: Session, computation: Computation, *, since: date | None = No
             condition.append(IndicatorValue.period_start >= period_start(since, kind))
         session.execute(delete(IndicatorValue).where(*condition))
     now = clock.now()
-    rows = [{"indicator_code": c.code, "establishment_id": computation.establishment_id,
-             "scope": c.scope, "need": c.need, "period_start": c.period_start,
-             "numerator": c.numerator, "denominator": c.denominator,
-             "value": c.value.value, "workers": c.value.workers, "computed_at": now}
-            for c in computation.cells]
-    if rows:
-        session.execute(insert(IndicatorValue), rows)
+    establishment = computation.establishment_id
+    rows = [(c.code, establishment, c.scope, c.need, c.period_start, c.numerator,
+             c.denominator, c.value.value, c.value.workers, now) for c in computation.cells]
     session.flush()
+    table: Table = IndicatorValue.__table__  # type: ignore[assignment]
+    write_rows(session, table, STORED_COLUMNS, rows)
     return len(rows)
 
 
@@ -338,47 +347,62 @@ FRACTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def _base(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, NDArray[np.float64]]:
+    """One row per scope and period, as float columns (a missing sum as 0)."""
+    period = q.PERIOD_OF[kind]
+    found = con.execute(q.PERIODS.format(
+        period=kind, requested=period.format(col="w.requested"))).fetchnumpy()
+    base = {name: np.ma.filled(np.ma.asarray(column, dtype=np.float64), 0.0)
+            for name, column in found.items()}
+    base["overtime_hours"] = base["overtime_minutes"] / 60.0
+    return base
+
+
 def _cells_of_kind(con: duckdb.DuckDBPyConnection, kind: str, chosen: Iterable[Definition],
                    keys: Sequence[str], days: Columns, act_codes: Mapping[int, str],
                    ) -> Iterable[Cell]:
-    period = q.PERIOD_OF[kind]
-    base = {(int(r["scope_id"]), int(r["period"])): r
-            for r in _rows(con, q.PERIODS.format(period=period.format(col="wd.dayn")))}
-    unmet = {(int(r["scope_id"]), int(r["period"])): r["unmet"]
-             for r in _rows(con, q.UNMET.format(period=period.format(col="w.requested")))}
+    base = _base(con, kind)
+    scope_ids = base["scope_id"].astype(np.int64)
+    periods = base["period"].astype(np.int64)
+    starts = {int(p): from_dayn(p) for p in np.unique(periods)}
+    workers_of = {(int(s), int(p)): int(n) for s, p, n in
+                  zip(scope_ids.tolist(), periods.tolist(), base["workers"].tolist(), strict=True)}
     con.register("period_list", _as_columns(_period_list(kind, days), ("period", "period_end")))
     for definition in chosen:
         code = definition.code
         if code in FRACTIONS:
             top, bottom = FRACTIONS[code]
-            for (scope, start), row in base.items():
-                figures = {**row, "unmet": unmet.get((scope, start), 0),
-                           "overtime_hours": (row["overtime_minutes"] or 0) / 60.0}
-                numerator, denominator = float(figures[top] or 0), float(figures[bottom] or 0)
-                if denominator <= 0:
-                    continue  # nothing to divide: a gap in the chart, not a zero
-                yield Cell.guarded(code, keys[scope], "", from_dayn(start), numerator,
-                                   denominator, definition.scale * numerator / denominator,
-                                   int(row["workers"]))
+            # Nothing to divide leaves a gap in the chart, not a zero.
+            shown = base[bottom] > 0
+            numerators, denominators = base[top][shown], base[bottom][shown]
+            values = definition.scale * numerators / denominators
+            for scope, start, numerator, denominator, value, workers in zip(
+                    scope_ids[shown].tolist(), periods[shown].tolist(), numerators.tolist(),
+                    denominators.tolist(), values.tolist(),
+                    base["workers"][shown].astype(np.int64).tolist(), strict=True):
+                yield Cell.guarded(code, keys[scope], "", starts[start], numerator, denominator,
+                                   value, workers)
         elif code == "waiting_list_size":
             for row in _rows(con, q.WAITING_SIZE):
-                yield _waiting_cell(definition, row, "waiting", None, keys, base, act_codes)
+                yield _waiting_cell(definition, row, "waiting", None, keys, workers_of,
+                                    act_codes)
         elif code == "median_wait_days":
+            period = q.PERIOD_OF[kind]
             sql = q.WAIT_MEDIAN.format(period=period.format(col="w.served"))
             for row in _rows(con, sql):
-                yield _waiting_cell(definition, row, "median_wait", "served", keys, base,
+                yield _waiting_cell(definition, row, "median_wait", "served", keys, workers_of,
                                     act_codes)
 
 
 def _waiting_cell(definition: Definition, row: Mapping[str, Any], value_column: str,
                   count_column: str | None, keys: Sequence[str],
-                  base: Mapping[tuple[int, int], Mapping[str, Any]],
+                  workers_of: Mapping[tuple[int, int], int],
                   act_codes: Mapping[int, str]) -> Cell:
     """A waiting-list figure is about clients, but it is shown with the team's other
     figures, so it is held to the same k >= 5 rule: the workers of the scope's visits
     in that period."""
     scope, start = int(row["scope_id"]), int(row["period"])
-    workers = base.get((scope, start), {}).get("workers", 0)
+    workers = workers_of.get((scope, start), 0)
     need = "" if int(row["need"]) == ALL_NEEDS else act_codes.get(int(row["need"]), "")
     value = float(row[value_column])
     return Cell.guarded(definition.code, keys[scope], need, from_dayn(start),
@@ -392,7 +416,9 @@ def refresh(session: Session, establishment_id: int, *, since: date | None = Non
     computation = compute_establishment(session, establishment_id, since=since, engine=engine)
     from balise.indicators.differencing import protect  # it builds on this module's Cell
 
+    started = time.perf_counter()
     protect(session, computation)  # nested scopes: nothing recovered by subtraction
+    computation.seconds["protect"] = time.perf_counter() - started
     started = time.perf_counter()
     store(session, computation, since=since)
     computation.seconds["store"] = time.perf_counter() - started

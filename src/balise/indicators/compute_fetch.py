@@ -7,7 +7,8 @@ on PostgreSQL, against half a second for the query itself). So:
 * on PostgreSQL, the query runs inside ``COPY … TO STDOUT (FORMAT BINARY)`` with every
   column cast to double precision and NULL written as NaN: every row then has the same
   width, and numpy reads the whole buffer as one structured array;
-* on SQLite, the raw ``sqlite3`` cursor gives tuples that numpy reads directly.
+* on SQLite, numpy reads the raw ``sqlite3`` cursor's tuples as they come (``None``
+  becomes NaN).
 
 COPY takes no bind parameters, so the statement's parameters are rendered as literals
 by SQLAlchemy's own quoting; they are integers, dates and profession codes.
@@ -59,10 +60,11 @@ def fetch_columns(session: Session, sql: str, params: Mapping[str, object],
         return _copy_binary(raw, query, names)
     cursor = raw.cursor()
     try:
-        cursor.execute(query)
-        return rows_as_columns(cursor.fetchall(), names)
+        # Straight from the cursor into one structured array: no list of rows in between.
+        table = np.fromiter(cursor.execute(query), dtype=[(name, np.float64) for name in names])
     finally:
         cursor.close()
+    return {name: np.ascontiguousarray(table[name]) for name in names}
 
 
 def _copy_binary(raw: Any, query: str, names: Sequence[str]) -> Columns:

@@ -206,14 +206,17 @@ PERIOD_OF = {
              " - DATE '1970-01-01')",
 }
 
+# Stage 2 first brings the worker-days down to one row per team, worker, week and month
+# (a week across two months gives two rows): the day-level parts are applied there, and
+# the grouping by scope, which joins every row to each scope holding its team, then
+# reads a fifth of the rows.
 # Paid minutes of a worked day: the usual shift of that weekday, else the mean of the
 # worker's shifts (a day worked off-schedule was still paid). Overtime of a day: past
 # the shift's end, or the whole span of visits on a day without a shift.
-PERIODS = """
+WORKER_WEEKS = """
 WITH mean_shift AS (SELECT worker_id, AVG(paid) AS paid FROM shift GROUP BY worker_id),
 days AS (
-  SELECT wd.*, {period} AS period,
-         wd.worker_id * 100000 + (wd.dayn - ((wd.dayn + 3) % 7)) AS worker_week,
+  SELECT wd.*, wd.dayn - ((wd.dayn + 3) % 7) AS week, {month} AS month,
          COALESCE(s.paid, m.paid, 0) AS paid,
          CASE WHEN s.end_minute IS NULL THEN wd.last_end - wd.first_start
               ELSE GREATEST(wd.last_end - s.end_minute, 0) END AS overtime
@@ -221,32 +224,59 @@ days AS (
   LEFT JOIN shift s ON s.worker_id = wd.worker_id AND s.weekday = (wd.dayn + 3) % 7
   LEFT JOIN mean_shift m ON m.worker_id = wd.worker_id
 )
-SELECT sm.scope_id, d.period,
-  COUNT(DISTINCT d.worker_id) AS workers,
-  SUM(d.done) AS visits,
-  COUNT(DISTINCT d.worker_week) AS worker_weeks,
-  COUNT(DISTINCT CASE WHEN d.timed > 0 THEN d.worker_week END) AS worker_weeks_timed,
-  SUM(d.realized_minutes) AS realized_minutes,
-  SUM(CASE WHEN d.timed > 0 THEN d.paid ELSE 0 END) AS paid_timed,
-  SUM(d.travel_minutes) AS travel_minutes,
-  SUM(CASE WHEN d.travel_known > 0 THEN d.paid ELSE 0 END) AS paid_travel,
-  SUM(CASE WHEN d.timed > 0 THEN COALESCE(d.overtime, 0) ELSE 0 END) AS overtime_minutes,
-  SUM(d.with_usual) AS with_usual,
-  SUM(d.by_usual) AS by_usual,
-  SUM(d.clinical) AS clinical,
-  SUM(d.ref_known) AS ref_known,
-  SUM(d.above_ref) AS above_ref,
-  SUM(d.acts_scoped) AS acts_scoped,
-  SUM(d.acts_mismatch) AS acts_mismatch
-FROM days d JOIN scope_map sm ON sm.team_id = d.team_id
-GROUP BY sm.scope_id, d.period
+SELECT team_id, worker_id, week, month,
+  worker_id * 100000 + week AS worker_week,
+  MAX(CASE WHEN timed > 0 THEN 1 ELSE 0 END) AS timed_any,
+  SUM(done) AS visits,
+  SUM(realized_minutes) AS realized_minutes,
+  SUM(CASE WHEN timed > 0 THEN paid ELSE 0 END) AS paid_timed,
+  SUM(travel_minutes) AS travel_minutes,
+  SUM(CASE WHEN travel_known > 0 THEN paid ELSE 0 END) AS paid_travel,
+  SUM(CASE WHEN timed > 0 THEN COALESCE(overtime, 0) ELSE 0 END) AS overtime_minutes,
+  SUM(with_usual) AS with_usual,
+  SUM(by_usual) AS by_usual,
+  SUM(clinical) AS clinical,
+  SUM(ref_known) AS ref_known,
+  SUM(above_ref) AS above_ref,
+  SUM(acts_scoped) AS acts_scoped,
+  SUM(acts_mismatch) AS acts_mismatch
+FROM days
+GROUP BY team_id, worker_id, week, month
 """
 
-UNMET = """
-SELECT sm.scope_id, {period} AS period, COUNT(*) AS unmet
-FROM waiting w JOIN scope_map sm ON sm.team_id = w.team_id
-WHERE w.unmet = 1
-GROUP BY sm.scope_id, period
+# One row per scope and period ("week" or "month" column of WORKER_WEEKS), with the
+# unmet needs of the waiting list joined in.
+PERIODS = """
+WITH unmet AS (
+  SELECT sm.scope_id, {requested} AS period, COUNT(*) AS unmet
+  FROM waiting w JOIN scope_map sm ON sm.team_id = w.team_id
+  WHERE w.unmet = 1
+  GROUP BY sm.scope_id, period
+),
+base AS (
+  SELECT sm.scope_id, ww.{period} AS period,
+    COUNT(DISTINCT ww.worker_id) AS workers,
+    SUM(ww.visits) AS visits,
+    COUNT(DISTINCT ww.worker_week) AS worker_weeks,
+    COUNT(DISTINCT CASE WHEN ww.timed_any = 1 THEN ww.worker_week END) AS worker_weeks_timed,
+    SUM(ww.realized_minutes) AS realized_minutes,
+    SUM(ww.paid_timed) AS paid_timed,
+    SUM(ww.travel_minutes) AS travel_minutes,
+    SUM(ww.paid_travel) AS paid_travel,
+    SUM(ww.overtime_minutes) AS overtime_minutes,
+    SUM(ww.with_usual) AS with_usual,
+    SUM(ww.by_usual) AS by_usual,
+    SUM(ww.clinical) AS clinical,
+    SUM(ww.ref_known) AS ref_known,
+    SUM(ww.above_ref) AS above_ref,
+    SUM(ww.acts_scoped) AS acts_scoped,
+    SUM(ww.acts_mismatch) AS acts_mismatch
+  FROM ww JOIN scope_map sm ON sm.team_id = ww.team_id
+  GROUP BY sm.scope_id, ww.{period}
+)
+SELECT base.*, COALESCE(unmet.unmet, 0) AS unmet
+FROM base LEFT JOIN unmet ON unmet.scope_id = base.scope_id AND unmet.period = base.period
+ORDER BY base.scope_id, base.period
 """
 
 # need = -1 is "every need"; GROUPING SETS gives both in one pass.

@@ -12,7 +12,7 @@ collected since decision …" from the day of that decision on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -97,45 +97,51 @@ def hand_entered(session: Session, definition: Definition, establishment_id: int
                  scope: str) -> list[Point]:
     """Typed or imported figures; a project over several teams reads the
     establishment's (rates of different teams cannot simply be added)."""
-    team = team_of(scope)
-    workers = _active_workers(session, establishment_id, team)
-    rows = session.scalars(
-        select(HandEntry).where(HandEntry.indicator_code == definition.code,
-                                HandEntry.establishment_id == establishment_id,
-                                HandEntry.team_id.is_(None) if team is None
-                                else HandEntry.team_id == team)
-        .order_by(HandEntry.period_start))
-    hidden = _hand_complements(session, definition, establishment_id)
-    points = []
-    for row in rows:
-        figure = guard_count(row.value, workers)
-        value = None if (team, row.period_start) in hidden else figure.value
-        points.append(Point(row.period_start, value, workers=workers,
-                            source_note=row.source_note))
-    return points
+    return hand_entered_by_scope(session, definition, establishment_id, [scope])[scope]
 
 
-def _hand_complements(session: Session, definition: Definition,
-                      establishment_id: int) -> set[tuple[int | None, date]]:
+def hand_entered_by_scope(session: Session, definition: Definition, establishment_id: int,
+                          scopes: Sequence[str]) -> dict[str, list[Point]]:
+    """:func:`hand_entered` for several scopes, the entries and team sizes read once."""
+    sizes: dict[int | None, int] = {team: int(n) for team, n in session.execute(
+        select(Worker.team_id, func.count(Worker.id))
+        .where(Worker.establishment_id == establishment_id, Worker.active.is_(True))
+        .group_by(Worker.team_id))}
+    entries = session.execute(
+        select(HandEntry.team_id, HandEntry.period_start, HandEntry.value,
+               HandEntry.source_note)
+        .where(HandEntry.indicator_code == definition.code,
+               HandEntry.establishment_id == establishment_id)
+        .order_by(HandEntry.period_start)).all()
+    hidden = _hand_complements(definition, entries, sizes)
+    by_team: dict[int | None, list[tuple[int | None, date, float, str]]] = defaultdict(list)
+    for entry in entries:
+        by_team[entry[0]].append(entry)
+    found: dict[str, list[Point]] = {}
+    for scope in scopes:
+        team = team_of(scope)
+        workers = sum(sizes.values()) if team is None else sizes.get(team, 0)
+        found[scope] = [
+            Point(start, None if (team, start) in hidden else guard_count(value, workers).value,
+                  workers=workers, source_note=note)
+            for _team, start, value, note in by_team.get(team, [])]
+    return found
+
+
+def _hand_complements(definition: Definition,
+                      entries: Sequence[tuple[int | None, date, float, str]],
+                      sizes: Mapping[int | None, int]) -> set[tuple[int | None, date]]:
     """Hand-entered counts (departures, vacant positions…) of the teams add up to the
     establishment's: when a small team's is hidden and the establishment's is entered
     for the same period, the establishment minus the other teams would give it. The
     cells to hide as complements, by (team or None, period)."""
     if definition.unit != "count":
         return set()  # rates and medians of teams do not add up to the establishment's
-    entries = session.execute(
-        select(HandEntry.team_id, HandEntry.period_start, HandEntry.value)
-        .where(HandEntry.indicator_code == definition.code,
-               HandEntry.establishment_id == establishment_id)).all()
-    whole = {start: value for team, start, value in entries if team is None}
+    whole = {start: value for team, start, value, _note in entries if team is None}
     if not whole:
         return set()
-    sizes = {team: int(n) for team, n in session.execute(
-        select(Worker.team_id, func.count(Worker.id))
-        .where(Worker.establishment_id == establishment_id, Worker.active.is_(True))
-        .group_by(Worker.team_id))}
     by_period: dict[date, dict[int, tuple[float, int]]] = defaultdict(dict)
-    for team, start, value in entries:
+    for team, start, value, _note in entries:
         if team is not None and start in whole:
             by_period[start][team] = (value, sizes.get(team, 0))
     hidden: set[tuple[int | None, date]] = set()
@@ -146,14 +152,6 @@ def _hand_complements(session: Session, definition: Definition,
         if table.total is not None and table.total.suppressed:
             hidden.add((None, start))
     return hidden
-
-
-def _active_workers(session: Session, establishment_id: int, team: int | None) -> int:
-    query = select(func.count(Worker.id)).where(Worker.establishment_id == establishment_id,
-                                                Worker.active.is_(True))
-    if team is not None:
-        query = query.where(Worker.team_id == team)
-    return int(session.scalar(query) or 0)
 
 
 def series(session: Session, definition: Definition, establishment_id: int, scope: str,
@@ -174,14 +172,16 @@ def series(session: Session, definition: Definition, establishment_id: int, scop
 
 
 def not_collected(session: Session, establishment_id: int, scope: str,
-                  definition: Definition) -> NotCollectedSince | None:
-    """The first record this indicator needs that is switched off for the scope."""
+                  definition: Definition,
+                  settings: collection.TeamSettings | None = None) -> NotCollectedSince | None:
+    """The first record this indicator needs that is switched off for the scope
+    (``settings``: the teams' settings already read, when asking for many scopes)."""
     if not definition.needs:
         return None
+    in_force = settings or collection.TeamSettings(session, establishment_id)
     for team in teams_of(scope) or (None,):
-        settings = collection.effective(session, establishment_id, team)
         for key in definition.needs:
-            setting = settings[key]
+            setting = in_force(team)[key]
             if not setting.enabled:
                 since = session.scalar(
                     select(func.max(CollectionSetting.set_at))
@@ -199,49 +199,68 @@ def records(session: Session, establishment_id: int, cells: list[Cell],
     indicators compute --json``: a suppressed cell says so, a switched-off record says
     since which decision."""
     out: list[dict[str, Any]] = []
+    settings = collection.TeamSettings(session, establishment_id)
     notes: dict[tuple[str, str], NotCollectedSince | None] = {}
+    where = _Whereabouts(team_codes)
     for cell in cells:
         definition = known[cell.code]
         key = (cell.scope, cell.code)
         if key not in notes:
-            notes[key] = not_collected(session, establishment_id, cell.scope, definition)
+            notes[key] = not_collected(session, establishment_id, cell.scope, definition,
+                                       settings)
         off = notes[key]
         status, note = ("suppressed", "") if cell.value.suppressed else ("ok", "")
         value = cell.value.value
         if off is not None and (off.since is None or cell.period_start >= off.since):
             status, note, value = "not_collected", off.message(), None
-        out.append(_record(cell.code, definition, cell.scope, team_codes, cell.need,
+        out.append(_record(cell.code, definition, where(cell.scope), cell.need,
                            cell.period_start, value, status, note, cell.value.workers,
                            cell.numerator if value is not None else None,
                            cell.denominator if value is not None else None))
+    scopes = ["establishment", *(f"team:{t}" for t in team_codes)]
     for definition in known.values():
         if definition.source == "computed":
             continue
-        scopes = ["establishment", *(f"team:{t}" for t in team_codes)]
-        for scope in scopes:
-            if definition.source == "manual":
-                points = hand_entered(session, definition, establishment_id, scope)
-            elif definition.source in SOURCES:
-                # A survey month is shown once over; ``workers`` counts its respondents.
-                points = complete(SOURCES[definition.source](
-                    session, definition, establishment_id, scope, ""), definition.period)
-            else:
-                points = []
+        if definition.source == "manual":
+            by_scope = hand_entered_by_scope(session, definition, establishment_id, scopes)
+        elif definition.source in SOURCES:
+            # A survey month is shown once over; ``workers`` counts its respondents.
+            by_scope = {scope: complete(SOURCES[definition.source](
+                session, definition, establishment_id, scope, ""), definition.period)
+                for scope in scopes}
+        else:
+            by_scope = {}
+        for scope, points in by_scope.items():
             for point in points:
-                out.append(_record(definition.code, definition, scope, team_codes, "",
+                out.append(_record(definition.code, definition, where(scope), "",
                                    point.period_start, point.value,
                                    "ok" if point.value is not None else "suppressed",
                                    point.source_note, point.workers, None, None))
     return out
 
 
-def _record(code: str, definition: Definition, scope: str, team_codes: dict[int, str],
-            need: str, start: date, value: float | None, status: str, note: str, workers: int,
+class _Whereabouts:
+    """The scope fields of a record, worked out once per scope (a year has 50,000)."""
+
+    def __init__(self, team_codes: Mapping[int, str]) -> None:
+        self.team_codes = team_codes
+        self.found: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, scope: str) -> dict[str, Any]:
+        if scope not in self.found:
+            team = team_of(scope)
+            self.found[scope] = {
+                "scope": scope.split(":")[0],
+                "team": self.team_codes.get(team) if team is not None else None,
+                "teams": [self.team_codes.get(t, str(t)) for t in teams_of(scope)]}
+        return self.found[scope]
+
+
+def _record(code: str, definition: Definition, where: Mapping[str, Any], need: str,
+            start: date, value: float | None, status: str, note: str, workers: int,
             numerator: float | None, denominator: float | None) -> dict[str, Any]:
-    team = team_of(scope)
-    return {"indicator": code, "source": definition.source, "scope": scope.split(":")[0],
-            "team": team_codes.get(team) if team is not None else None,
-            "teams": [team_codes.get(t, str(t)) for t in teams_of(scope)], "need": need,
+    return {"indicator": code, "source": definition.source, "scope": where["scope"],
+            "team": where["team"], "teams": list(where["teams"]), "need": need,
             "period": definition.period, "period_start": start.isoformat(), "value": value,
             "unit": definition.unit, "numerator": numerator, "denominator": denominator,
             "workers": workers, "status": status, "note": note}

@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import random
+import ssl
 import sys
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,7 +67,9 @@ RESULTS = ROOT / "bench" / "results" / "sync_load.json"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_of(pids: list[int]) -> float:
+def _cpu_of(pids: list[int], reaped_by: int | None = None) -> float:
+    """CPU of these processes; with ``reaped_by``, also that of its children that have
+    ended (PostgreSQL backends close with the connections the pool lets go)."""
     total = 0
     for pid in pids:
         try:
@@ -72,6 +77,8 @@ def _cpu_of(pids: list[int]) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime + stime
+        if pid == reaped_by:
+            total += int(fields[13]) + int(fields[14])  # cutime + cstime
     return total / TICKS
 
 
@@ -95,7 +102,7 @@ def cpu_seconds(server: Server, db: Database) -> dict[str, float]:
     if db.pg is not None:
         postmaster = int((db.pg.data / "postmaster.pid").read_text().split()[0])
         used["postgresql"] = _cpu_of(_pids(lambda pid, ppid, pgrp: pid == postmaster
-                                           or ppid == postmaster))
+                                           or ppid == postmaster), reaped_by=postmaster)
     return used
 
 
@@ -122,8 +129,8 @@ async def saturate(base: str, devices: list[Device], feeder: Feeder, size: int,
             await send_batch(client, base, d, feeder.batch(index, d, size), tally)
 
     began = time.monotonic()
-    async with _client(len(devices)) as client:
-        await asyncio.gather(*(device(client, i, d) for i, d in enumerate(devices)))
+    async with _phones(len(devices)) as clients:
+        await asyncio.gather(*(device(clients[i], i, d) for i, d in enumerate(devices)))
     return time.monotonic() - began
 
 
@@ -145,20 +152,30 @@ async def open_loop(base: str, devices: list[Device], feeder: Feeder, size: int,
             due += period
 
     began = time.monotonic()
-    async with _client(len(devices)) as client:
-        await asyncio.gather(*(device(client, i, d) for i, d in enumerate(devices)))
+    async with _phones(len(devices)) as clients:
+        await asyncio.gather(*(device(clients[i], i, d) for i, d in enumerate(devices)))
     return time.monotonic() - began
 
 
-def _client(devices: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=httpx.Timeout(60.0), limits=httpx.Limits(
-        max_connections=devices, max_keepalive_connections=devices))
+@contextlib.asynccontextmanager
+async def _phones(devices: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """One HTTP client (one keep-alive connection) per device, as phones have. One
+    shared pool of 200 connections would cost the bench more CPU than the server: its
+    pool scans every connection for each request (httpcore), on the same two cores."""
+    tls = ssl.create_default_context()  # built once: loading the CA store costs ~60 ms
+    async with contextlib.AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(httpx.AsyncClient(
+            timeout=httpx.Timeout(60.0), verify=tls,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)))
+            for _ in range(devices)]
 
 
 def phase(name: str, kind: str, run: Any, server: Server, db: Database,
           tally: Tally) -> dict[str, Any]:
     before, load_before = cpu_seconds(server, db), os.getloadavg()[0]
+    client_before = time.process_time()
     elapsed = asyncio.run(run)
+    client = time.process_time() - client_before  # the devices share the machine's cores
     after = cpu_seconds(server, db)
     records = len(tally.acked)
     cpu = {k: after[k] - before[k] for k in after}
@@ -176,6 +193,7 @@ def phase(name: str, kind: str, run: Any, server: Server, db: Database,
         "error_kinds": dict(sorted(tally.errors.items())),
         "server_cpu_ms_per_record": per_record.get("server"),
         "postgresql_cpu_ms_per_record": per_record.get("postgresql"),
+        "client_cpu_ms_per_record": round(client / records * 1000, 2) if records else None,
         "load_average": f"{load_before:.1f}→{os.getloadavg()[0]:.1f}",
     }
 
@@ -225,7 +243,8 @@ def main() -> int:
     rows = [row for kind in args.engines.split(",") for row in run_engine(kind, args)]
     print(table(rows, ["engine", "phase", "records", "seconds", "records_per_s", "p50_ms",
                        "p95_ms", "p99_ms", "max_ms", "late_sends", "refused", "errors", "server_cpu_ms_per_record",
-                       "postgresql_cpu_ms_per_record", "load_average"]))
+                       "postgresql_cpu_ms_per_record", "client_cpu_ms_per_record",
+                       "load_average"]))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "bench": "sync_load", "at": datetime.now().isoformat(timespec="seconds"),

@@ -9,12 +9,16 @@ queries, each record is checked and applied in memory (every check before any ch
 so a refused record changes nothing), and the changes are written together. When that
 write fails, the batch is done again with one savepoint per record, so a bad record is
 still refused alone.
+
+Batches that arrive together are applied together: while one transaction runs, the next
+batches wait and then share one transaction (:mod:`balise.field.group_commit`), so
+what a transaction costs beyond its records is paid once for all of them.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -29,6 +33,7 @@ from balise.core.access import Viewer
 from balise.core.errors import BaliseError, InvalidInput, NotFound
 from balise.field import versions
 from balise.field.errors import RecordOutsideDay, SyncError, text_of
+from balise.field.group_commit import Job, group_commit_of
 from balise.field.models import (
     RECORD_APPLIED,
     RECORD_REFUSED,
@@ -54,41 +59,91 @@ def receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
                   request: SyncRequest) -> BatchAnswer:
     """Apply a batch once; a retry with the same key gets the first answer back.
 
-    Commits before returning: the caller must send the answer only after this returns.
+    Returns after the commit that holds the batch: the caller must send the answer only
+    after this returns. Batches that arrive while another is being applied in this
+    process wait, then go together in the next transaction (:mod:`.group_commit`).
     On any error the transaction is rolled back here, in the thread that holds it."""
+    job = Job(viewer, key, fingerprint, request)
     try:
-        return _receive_batch(session, viewer, key, fingerprint, request)
+        group_commit_of(session.get_bind()).run(session, job, _apply_group, _apply_alone)
     except BaseException:
         session.rollback()
         raise
+    if job.error is not None:
+        raise job.error
+    assert isinstance(job.answer, BatchAnswer)
+    return job.answer
 
 
-def _receive_batch(session: Session, viewer: Viewer, key: str, fingerprint: str,
-                   request: SyncRequest, careful: bool = False) -> BatchAnswer:
+def _apply_group(session: Session, jobs: list[Job]) -> None:
+    if len(jobs) > 1:
+        try:
+            for job, outcome in zip(jobs, _receive_batches(session, jobs, careful=False),
+                                    strict=True):
+                job.answer, job.error = _split(outcome)
+            return
+        except Exception:
+            # Whatever failed (a record id stored meanwhile, a value the database
+            # refuses, a lost connection): each batch again on its own, as it came.
+            session.rollback()
+    for job in jobs:
+        _apply_alone(session, job)
+
+
+def _apply_alone(session: Session, job: Job) -> None:
+    try:
+        try:
+            outcome = _receive_batches(session, [job], careful=False)[0]
+        except _WriteOneByOne:
+            # The batch could not be written in one go: start again, record by record.
+            session.rollback()
+            outcome = _receive_batches(session, [job], careful=True)[0]
+    except Exception as error:
+        session.rollback()
+        job.error = error
+        return
+    job.answer, job.error = _split(outcome)
+
+
+def _split(outcome: BatchAnswer | SyncError) -> tuple[BatchAnswer | None, SyncError | None]:
+    return (None, outcome) if isinstance(outcome, SyncError) else (outcome, None)
+
+
+def _receive_batches(session: Session, jobs: list[Job], careful: bool
+                     ) -> list[BatchAnswer | SyncError]:
+    """Apply these batches in one transaction and commit it; one outcome per batch."""
     now = clock.now()
-    batch_id = _insert_ignore(session, SyncBatch.__table__, ["user_id", "idempotency_key"], {
-        "user_id": viewer.user_id, "idempotency_key": key, "request_sha256": fingerprint,
-        "status_code": 200, "response": None, "created_at": now})
-    if batch_id is None:
+    outcomes: dict[int, BatchAnswer | SyncError] = {}
+    fresh: list[tuple[int, int]] = []  # (job's index, its new sync_batch id)
+    # Keys in one fixed order: two processes' groups never wait on each other in a cycle.
+    for index in sorted(range(len(jobs)), key=lambda i: (jobs[i].viewer.user_id, jobs[i].key)):
+        job = jobs[index]
+        batch_id = _insert_ignore(session, SyncBatch.__table__, ["user_id", "idempotency_key"], {
+            "user_id": job.viewer.user_id, "idempotency_key": job.key,
+            "request_sha256": job.fingerprint, "status_code": 200, "response": None,
+            "created_at": now})
+        if batch_id is not None:
+            fresh.append((index, batch_id))
+            continue
         # On PostgreSQL the insert above waited for a concurrent twin to commit; on
         # SQLite the twin ran first (BEGIN IMMEDIATE). Either way its answer is here.
         stored = session.scalars(select(SyncBatch).where(
-            SyncBatch.user_id == viewer.user_id, SyncBatch.idempotency_key == key)).one()
-        same, status, body = stored.request_sha256 == fingerprint, stored.status_code, stored.response
-        session.commit()
-        if not same:
-            raise SyncError("idempotency_key_reused")
-        return BatchAnswer(status, body or {}, replayed=True)
-    try:
-        acks = _receive_records(session, viewer, request, batch_id, now, careful)
-    except _WriteOneByOne:
-        # The batch could not be written in one go: start again, record by record.
-        session.rollback()
-        return _receive_batch(session, viewer, key, fingerprint, request, careful=True)
-    body = SyncResponse(received_at=now, acks=acks).model_dump(mode="json")
-    session.execute(update(SyncBatch).where(SyncBatch.id == batch_id).values(response=body))
+            SyncBatch.user_id == job.viewer.user_id,
+            SyncBatch.idempotency_key == job.key)).one()
+        outcomes[index] = (BatchAnswer(stored.status_code, stored.response or {}, replayed=True)
+                           if stored.request_sha256 == job.fingerprint
+                           else SyncError("idempotency_key_reused"))
+    answered = _receive_records(session, [(jobs[i], batch_id) for i, batch_id in fresh], now,
+                                careful) if fresh else []
+    responses = []
+    for (index, batch_id), acks in zip(fresh, answered, strict=True):
+        body = SyncResponse(received_at=now, acks=acks).model_dump(mode="json")
+        outcomes[index] = BatchAnswer(200, body, replayed=False)
+        responses.append({"id": batch_id, "response": body})
+    if responses:
+        session.execute(update(SyncBatch), responses)  # by primary key, one statement
     session.commit()
-    return BatchAnswer(200, body, replayed=False)
+    return [outcomes[i] for i in range(len(jobs))]
 
 
 class _WriteOneByOne(Exception):
@@ -99,25 +154,25 @@ class _WriteOneByOne(Exception):
 
 @dataclass
 class _Batch:
-    """What a batch's records share, read once: their visits (locked), the records
-    already stored under their ids, each visit's version in force, and what recording
-    the visits needs. ``rows`` are the records to store, written together at the end
-    (or one by one, each in its savepoint, when ``careful``)."""
+    """What a batch's records need: its sender and key row, and what all the batches of
+    the transaction share, read once: their visits (locked), the records already stored
+    under their ids, each visit's version in force, and what recording the visits
+    needs. ``rows`` are the records to store, written together at the end (or one by
+    one, each in its savepoint, when ``careful``)."""
 
     viewer: Viewer
     batch_id: int
     now: datetime
     stored: dict[uuid.UUID, SyncRecord | _Stored]
     heads: dict[int, versions.Head]
-    visits: list[Visit]
     recorder: Recorder
     careful: bool
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class _Stored:
-    """A record stored earlier in this same batch (a duplicate inside one batch)."""
+    """A record stored earlier in this same transaction (a duplicate inside a batch)."""
 
     user_id: int
     payload_sha256: str
@@ -125,10 +180,13 @@ class _Stored:
     record_id: uuid.UUID
 
 
-def _receive_records(session: Session, viewer: Viewer, request: SyncRequest, batch_id: int,
-                     now: datetime, careful: bool) -> list[RecordAck]:
-    records = request.records
-    visit_ids = sorted({r.visit_id for r in records})
+def _receive_records(session: Session, batches: list[tuple[Job, int]], now: datetime,
+                     careful: bool) -> list[list[RecordAck]]:
+    """Each batch's acknowledgments, in the order of its records."""
+    # (batch's index, record's place in its batch, record)
+    records = [(b, place, record) for b, (job, _) in enumerate(batches)
+               for place, record in enumerate(job.request.records)]
+    visit_ids = sorted({r.visit_id for _, _, r in records})
     # Lock the batch's visits first, in id order: two devices' versions of one visit are
     # then decided one after the other, each seeing the other's, and two batches never
     # wait on each other in a cycle (PostgreSQL; SQLite writers queue on the file lock).
@@ -140,36 +198,39 @@ def _receive_records(session: Session, viewer: Viewer, request: SyncRequest, bat
     # Read after the locks: a twin batch that held them has committed and is seen here.
     stored: dict[uuid.UUID, SyncRecord | _Stored] = {
         row.record_id: row for row in session.scalars(select(SyncRecord).where(
-            SyncRecord.record_id.in_([r.record_id for r in records])))}
-    recorder = Recorder.load(session, visits, (to_realization(r) for r in records))
-    batch = _Batch(viewer, batch_id, now, stored, versions.heads(session, visit_ids), visits,
-                   recorder, careful)
-    acks: list[RecordAck | None] = [None] * len(records)
-    order = sorted(range(len(records)),
-                   key=lambda i: (records[i].visit_id, str(records[i].record_id)))
+            SyncRecord.record_id.in_([r.record_id for _, _, r in records])))}
+    recorder = Recorder.load(session, visits, (to_realization(r) for _, _, r in records))
+    heads = versions.heads(session, visit_ids)
+    rows: list[dict[str, Any]] = []
+    shared = [_Batch(job.viewer, batch_id, now, stored, heads, recorder, careful, rows)
+              for job, batch_id in batches]
+    acks: list[list[RecordAck | None]] = [[None] * len(job.request.records)
+                                          for job, _ in batches]
+    order = sorted(records, key=lambda r: (r[2].visit_id, str(r[2].record_id), r[0]))
     if careful:
-        for index in order:
-            acks[index] = receive_record(session, batch, records[index])
+        for b, place, record in order:
+            acks[b][place] = receive_record(session, shared[b], record)
     else:
         # Nothing reaches the database until every record is decided: then the visits'
         # changes in one flush and the records in one insert.
         with session.no_autoflush:
-            for index in order:
-                acks[index] = receive_record(session, batch, records[index])
-        _write_together(session, batch)
-    unreadable = [RecordAck(record_id=u.record_id, status="refused", code="invalid_record",
-                            message=text_of("invalid_record", fields=", ".join(u.fields)))
-                  for u in request.unreadable]
-    return [a for a in acks if a is not None] + unreadable
+            for b, place, record in order:
+                acks[b][place] = receive_record(session, shared[b], record)
+        _write_together(session, rows)
+    return [[a for a in batch_acks if a is not None] + [
+        RecordAck(record_id=u.record_id, status="refused", code="invalid_record",
+                  message=text_of("invalid_record", fields=", ".join(u.fields)))
+        for u in job.request.unreadable] for batch_acks, (job, _) in zip(acks, batches,
+                                                                          strict=True)]
 
 
-def _write_together(session: Session, batch: _Batch) -> None:
+def _write_together(session: Session, rows: list[dict[str, Any]]) -> None:
     try:
         session.flush()
-        written = _insert_many_ignore(session, batch.rows)
+        written = _insert_many_ignore(session, rows)
     except (IntegrityError, DataError) as error:
         raise _WriteOneByOne() from error
-    if written != len(batch.rows):
+    if written != len(rows):
         raise _WriteOneByOne()
 
 

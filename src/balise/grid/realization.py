@@ -136,7 +136,10 @@ class Recorder:
         visit.travel_minutes = realization.travel_minutes
         visit.note = realization.note
         _record_acts(visit, realization)
-        visit.reasons = [self.reasons[i] for i in sorted(realization.reason_ids)]
+        if {r.id for r in visit.reasons} != set(realization.reason_ids):
+            # Assigned only when they differ: a new list, even an equal one, makes the
+            # flush rework the visit's reasons (most records name the same ones again).
+            visit.reasons = [self.reasons[i] for i in sorted(realization.reason_ids)]
         listed = []
         for act_id in sorted(realization.unmet_act_ids):
             if (visit.id, act_id) not in self.unmet_listed:

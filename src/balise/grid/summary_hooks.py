@@ -94,8 +94,9 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
 
     days = upkeep.day_keys(session, or_(Visit.id.in_(sorted(ids)), *indirect)) \
         if ids or indirect else set()
-    pending = session.info.setdefault(PENDING, [])
-    pending.append(_Pending(ids, new_visits, upkeep.counts_of(session, ids), days))
+    # The worker-days name the establishments of every visit the evidence counts.
+    before = upkeep.counts_of(session, ids, {e for e, _, _ in days})
+    session.info.setdefault(PENDING, []).append(_Pending(ids, new_visits, before, days))
 
 
 @event.listens_for(Session, "after_flush")
@@ -107,9 +108,10 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 
     for item in pending:
         ids = item.visit_ids | {v.id for v in item.new_visits if v.id is not None}
-        change = upkeep.counts_of(session, ids)
+        now = upkeep.day_keys(session, Visit.id.in_(sorted(ids))) if ids else set()
+        change = upkeep.counts_of(session, ids, {e for e, _, _ in now})
         change.add(item.before, -1)
         upkeep.apply(session, change)
-        days = item.days | (upkeep.day_keys(session, Visit.id.in_(sorted(ids))) if ids else set())
+        days = item.days | now
         if days:
             upkeep.refresh_worker_days(session, days)

@@ -95,12 +95,17 @@ def _establishments_of(session: Session, visit_ids: Collection[int]) -> list[int
                                 .where(Visit.id.in_(sorted(visit_ids)))))
 
 
-def counts_of(session: Session, visit_ids: Collection[int]) -> Counts:
-    """What these visits count for now, read through the evidence's own reader."""
+def counts_of(session: Session, visit_ids: Collection[int],
+              establishment_ids: Collection[int] | None = None) -> Counts:
+    """What these visits count for now, read through the evidence's own reader.
+    ``establishment_ids``, when the caller knows them already, must include those of
+    every visit with a worker among ``visit_ids`` (the only ones the evidence counts)."""
     found = Counts()
     if not visit_ids:
         return found
-    frame = load_frame(session, _establishments_of(session, visit_ids), visit_ids)
+    if establishment_ids is None:
+        establishment_ids = _establishments_of(session, visit_ids)
+    frame = load_frame(session, establishment_ids, visit_ids)
     rows = cell_rows(frame)
     for team, group, set_index, minute, visits in zip(
             rows.team_id.tolist(), rows.smaf_group.tolist(), rows.act_set.tolist(),
@@ -154,6 +159,10 @@ def _upsert(session: Session, table: Any, rows: list[dict[str, Any]], keys: list
 
 def apply(session: Session, change: Counts) -> None:
     """Add ``change`` (differences of visits) to the evidence summaries."""
+    if not any(any(d.values()) for d in change.cells.values()) and not any(
+            change.workers.values()) and not any(change.team_weeks.values()) and not any(
+            change.durations.values()):
+        return  # the visits changed nothing the evidence counts (a note, a travel time)
     teams = {key[0] for key in change.cells} | {key[1] for key in change.workers} | {
         key[0] for key in change.team_weeks} | {key[0] for key in change.durations}
     establishment = dict(session.connection().execute(
@@ -206,11 +215,17 @@ def apply(session: Session, change: Counts) -> None:
         {"establishment_id": e, "act_id": act, "week": w, "minutes": minute, "visits": n}
         for (e, act, w, minute), n in sorted(by_establishment.items()) if n],
         ["establishment_id", "act_id", "week", "minutes"], "visits")
-    connection.execute(delete(duration).where(duration.c.visits <= 0, duration.c.establishment_id
-                                              .in_(sorted(set(establishment.values())))))
-    connection.execute(delete(worker).where(worker.c.visits <= 0,
-                                            worker.c.team_id.in_(sorted(teams))))
-    connection.execute(delete(week).where(week.c.visits <= 0, week.c.team_id.in_(sorted(teams))))
+    # A count reaches zero only where something was taken away.
+    if any(n < 0 for n in by_establishment.values()):
+        connection.execute(delete(duration).where(
+            duration.c.visits <= 0,
+            duration.c.establishment_id.in_(sorted(set(establishment.values())))))
+    if any(n < 0 for n in change.workers.values()):
+        connection.execute(delete(worker).where(worker.c.visits <= 0,
+                                                worker.c.team_id.in_(sorted(teams))))
+    if any(n < 0 for n in change.team_weeks.values()):
+        connection.execute(delete(week).where(week.c.visits <= 0,
+                                              week.c.team_id.in_(sorted(teams))))
 
 
 def refresh_worker_days(session: Session, keys: Collection[DayKey]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -12,7 +11,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from balise.core.db import make_engine, session_factory
 from balise.core.errors import BaliseError, Forbidden, InvalidInput, NotFound
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    committee_records, waiting_list, field, indicators, indicator_entries, acts,
                    surveys, committee_admin, letter27, read_log, plan_day):
         app.include_router(module.router)
-    _install_middleware(app)
+    app.add_middleware(LanguageAndHeaders, balise=app)
     _install_error_pages(app)
     return app
 
@@ -86,22 +87,38 @@ def _holds_demo_data(engine: Engine) -> bool:
     return any(code.startswith("DEMO") for code in codes)
 
 
-def _install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def language_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        set_language(_request_language(request, app.state.settings.default_language))
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "same-origin"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
-        if not request.url.path.startswith("/static"):
-            headers["Cache-Control"] = "no-store"
-        return response
+class LanguageAndHeaders:
+    """Each request's language, and the security headers on each answer.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``)
+    runs the route in another task and copies each answer through a stream, a cost paid
+    on every request, the field app's sync included."""
+
+    def __init__(self, app: ASGIApp, balise: FastAPI) -> None:
+        self.app = app
+        self.balise = balise  # settings are read at each request: tests replace them
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        default = self.balise.state.settings.default_language
+        set_language(_request_language(Request(scope), default))
+        static = str(scope["path"]).startswith("/static")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _request_language(request: Request, default: str) -> str:

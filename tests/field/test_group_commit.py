@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from balise.accounts.models import User
@@ -78,7 +79,7 @@ def _send_while_first_is_held(factory: sessionmaker[Session], engine: Engine,
                 outcomes[index] = service.receive_batch(
                     session, viewers[username], key, sha256_of({"records": records}),
                     request)
-        except BaliseError as error:
+        except (BaliseError, OperationalError) as error:
             outcomes[index] = error
 
     threads = [threading.Thread(target=send, args=(0, first))]
@@ -195,3 +196,42 @@ def test_two_copies_of_a_batch_waiting_together_are_applied_once_and_both_answer
     assert sent.body == copy.body
     with factory() as fresh:
         assert fresh.scalar(select(func.count()).select_from(SyncRecord)) == 2
+
+
+def test_a_group_the_database_cannot_take_answers_every_sender_at_once(
+        factory: sessionmaker[Session], engine: Engine, today_visits: Day,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock wait that ran out or a lost database fails the whole group at once (each
+    phone resends with its key) instead of retrying each batch alone, one wait each."""
+    day = clock.today()
+    alice, bob = today_visits.alice, today_visits.bob
+    real_write: Callable[..., None] = service._write_together
+    calls: list[int] = []
+
+    def database_away(session: Session, rows: list[dict[str, Any]]) -> None:
+        if len({row["batch_id"] for row in rows}) > 1:
+            calls.append(len(rows))
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        real_write(session, rows)
+
+    monkeypatch.setattr(service, "_write_together", database_away)
+    first = ("alice", str(uuid.uuid4()), [record(alice[0].id, day, note="first")])
+    then = [("bob", str(uuid.uuid4()), [record(bob.id, day, note="bob")]),
+            ("alice", str(uuid.uuid4()), [record(alice[1].id, day, note="second")])]
+    outcomes, _ = _send_while_first_is_held(factory, engine, monkeypatch, first, then)
+    assert calls == [2], "tried once as a group, never batch by batch"
+    assert isinstance(outcomes[0], service.BatchAnswer)
+    assert all(isinstance(o, OperationalError) for o in outcomes[1:]), outcomes
+    with factory() as fresh:
+        assert fresh.scalar(select(func.count()).select_from(SyncRecord)) == 1
+        assert fresh.scalar(select(func.count()).select_from(SyncBatch)) == 1
+        assert {v.note for v in fresh.scalars(select(Visit))} == {"first", None}
+    # Resent with the same keys, both go through once the database is back.
+    monkeypatch.setattr(service, "_write_together", real_write)
+    for username, key, records in then:
+        request = SyncRequest.model_validate({"records": records})
+        with factory() as session:
+            answer = service.receive_batch(session, _viewer(factory, username), key,
+                                           sha256_of({"records": records}), request)
+        assert not answer.replayed
+        assert {a["status"] for a in _acks(answer).values()} == {"applied"}

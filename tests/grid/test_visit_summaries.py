@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from balise.core import clock
@@ -163,6 +164,25 @@ def test_the_summaries_roll_back_with_the_visit(session: Session, cast: Cast) ->
     assert _stored(session) != kept
     session.rollback()
     assert _stored(session) == kept
+
+
+def test_a_flush_that_fails_leaves_nothing_for_the_next_one(session: Session,
+                                                             cast: Cast) -> None:
+    """A flush the database refuses is rolled back; what the summaries had prepared for
+    it must go with it, or the next flush would count those visits twice."""
+    visits = _many_visits(session, cast)
+    first = visits[0]
+    start = datetime.combine(first.day, datetime.min.time()) + timedelta(hours=10)
+    first.worker_id = 2**31 - 7  # no such worker: the database refuses the flush
+    with pytest.raises(IntegrityError):
+        record(session, first, Realization(start=start, end=start + timedelta(minutes=95)))
+        session.flush()
+    session.rollback()
+    again = session.get(Visit, first.id)
+    assert again is not None
+    record(session, again, Realization(start=start, end=start + timedelta(minutes=95)))
+    session.commit()
+    _assert_as_from_scratch(session, cast)
 
 
 def test_rebuild_of_an_establishment_without_visits_writes_nothing(session: Session,

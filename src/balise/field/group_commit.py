@@ -65,6 +65,17 @@ class GroupCommit:
             # for itself. Only tests do this (a twin stored mid-batch); apply it alone.
             apply_alone(session, job)
             return
+        try:
+            self._wait_or_lead(session, job, apply_group)
+        except BaseException:
+            # This request is failing (interrupted while waiting, or its group's
+            # leader failed): its batch must not be applied later with nobody waiting.
+            with self._turn:
+                if job in self._waiting:
+                    self._waiting.remove(job)
+            raise
+
+    def _wait_or_lead(self, session: Session, job: Job, apply_group: ApplyGroup) -> None:
         with self._turn:
             self._waiting.append(job)
             while not job.done:

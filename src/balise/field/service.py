@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from balise.core import clock
@@ -82,9 +82,17 @@ def _apply_group(session: Session, jobs: list[Job]) -> None:
                                     strict=True):
                 job.answer, job.error = _split(outcome)
             return
+        except OperationalError as error:
+            # The database is away or a lock wait ran out: nothing of the group was
+            # written, and trying each batch alone would only wait as long again, once
+            # per batch. Every sender is answered at once and resends with its key.
+            session.rollback()
+            for job in jobs:
+                job.error = error
+            return
         except Exception:
-            # Whatever failed (a record id stored meanwhile, a value the database
-            # refuses, a lost connection): each batch again on its own, as it came.
+            # What one batch brought (a record id stored meanwhile, a value the
+            # database refuses): each batch again on its own, as it came.
             session.rollback()
     for job in jobs:
         _apply_alone(session, job)
@@ -194,7 +202,10 @@ def _receive_records(session: Session, batches: list[tuple[Job, int]], now: date
     # access_visit then finds each visit, its acts and reasons without another query.
     visits = list(session.scalars(
         select(Visit).where(Visit.id.in_(visit_ids)).order_by(Visit.id).with_for_update()
-        .options(selectinload(Visit.acts), selectinload(Visit.reasons))))
+        .options(selectinload(Visit.acts), selectinload(Visit.reasons))
+        # A session leading several groups may still hold a visit read before another
+        # transaction changed it: read each afresh, with its acts and reasons.
+        .execution_options(populate_existing=True)))
     # Read after the locks: a twin batch that held them has committed and is seen here.
     stored: dict[uuid.UUID, SyncRecord | _Stored] = {
         row.record_id: row for row in session.scalars(select(SyncRecord).where(

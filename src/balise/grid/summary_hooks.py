@@ -99,6 +99,13 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
     session.info.setdefault(PENDING, []).append(_Pending(ids, new_visits, before, days))
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: object) -> None:
+    """A flush the database refused never reached ``after_flush``: what was prepared for
+    it goes with the rollback, or the next flush would count those visits twice."""
+    session.info.pop(PENDING, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     pending: list[_Pending] = session.info.pop(PENDING, [])

@@ -17,7 +17,8 @@ Protocol (``make bench-faults``), on SQLite (WAL, synchronous=FULL) and on Postg
   new key (the acknowledgments must be identical), 2 % twice at once.
 * Meanwhile the server is SIGKILLed ``--kills`` times and restarted; on PostgreSQL the
   database is also stopped ``-m immediate`` ``--pg-crashes`` times and started again
-  (SQLite runs the other faults only). One fault every 0.5–2.5 s, in random order (the run must outlast them all: a faster server sends its records sooner).
+  (SQLite runs the other faults only). One fault every 0.5–2.5 s, in random order;
+  the run must outlast them all (a faster server sends its records sooner).
 * The server takes 48 requests at once and answers 503 beyond (uvicorn's
   ``limit_concurrency``), as a deployment behind a proxy would: the device retries.
 * When every record is acknowledged, the database is checked like Jepsen's set checker:

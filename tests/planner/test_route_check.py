@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from balise.planner.route_check import RouteVisit, Shift, insert_best, route_warnings, timed
+from balise.grid.day_load import Shift
+from balise.planner.route_check import RouteVisit, insert_best, route_warnings, timed
 
 SHIFT = Shift(8 * 60, 16 * 60, 30)
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from balise.core.errors import InvalidInput, NotFound
+from balise.grid.day_load import Shift
 from balise.grid.models import Act, Visit, VisitAct
 from balise.grid.week_plan import DurationModel, load_duration_model
 from balise.journal import service as journal
@@ -25,7 +26,6 @@ from balise.planner.lateness import RouteStop, day_risk
 from balise.planner.route_check import (
     MoveWarning,
     RouteVisit,
-    Shift,
     TimedStop,
     Travel,
     insert_best,

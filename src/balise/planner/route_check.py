@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from balise.core.i18n import gettext as _
 from balise.core.i18n import lazy
+from balise.grid.day_load import Shift
 
 # Each warning's message; the parameters are filled in when shown.
 MOVE_WARNINGS: dict[str, str] = {
@@ -42,13 +43,6 @@ class TimedStop:
     travel_before: float
     start: int
     end: int
-
-
-@dataclass(frozen=True)
-class Shift:
-    start: int
-    end: int
-    break_minutes: int
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from balise.core.settings import Settings
 from balise.web.app import create_app
@@ -22,13 +23,38 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
+class SyncCut:
+    """The phone's network cut on the server's side of the sync endpoint.
+
+    Chromium's offline emulation lets a request from a page under a service worker
+    through now and then, and Playwright's routing does not see such requests; while the
+    cut is on, POST /api/sync answers 503 before the application sees it, as a network
+    that never reaches the server would (the page keeps its outbox either way)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.on = threading.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.on.is_set() and scope["type"] == "http" and scope["path"] == "/api/sync":
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
 @pytest.fixture
-def live_server(engine: Engine, database_url: str, cast: Cast) -> Iterator[str]:
+def sync_cut(engine: Engine, database_url: str) -> SyncCut:
+    return SyncCut(create_app(Settings(database_url=database_url), engine))
+
+
+@pytest.fixture
+def live_server(sync_cut: SyncCut, cast: Cast) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(Settings(database_url=database_url), engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(uvicorn.Config(sync_cut, host="127.0.0.1", port=port,
+                                           log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

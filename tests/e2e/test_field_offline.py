@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from balise.core import clock
 from balise.field.models import SyncRecord
 from balise.grid.models import Visit
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SyncCut
 from tests.factories import PASSWORD, Cast, make_visit
 
 pytestmark = pytest.mark.browser
@@ -59,13 +59,12 @@ def _stored(factory: sessionmaker[Session], visit_id: int) -> tuple[str, int]:
         return visit.status, int(count or 0)
 
 
-def _go_offline(context: BrowserContext, page: Page) -> None:
+def _go_offline(context: BrowserContext, page: Page, cut: SyncCut) -> None:
     """No network for the phone. Chromium's offline emulation alone does not always cover
-    a request that falls through the service worker after a reload, so the sync endpoint
-    is also made unreachable at the browser's network layer; then wait until a request
-    from the page really fails."""
+    a request from a page under a service worker, so the sync endpoint is also cut on the
+    server's side (``SyncCut``); then wait until a request from the page really fails."""
+    cut.on.set()
     context.set_offline(True)
-    context.route("**/api/sync", lambda route: route.abort("internetdisconnected"))
     probe = """async () => {
         try { await fetch('/healthz', {cache: 'no-store'}); return false; }
         catch (error) { return true; }
@@ -77,13 +76,13 @@ def _go_offline(context: BrowserContext, page: Page) -> None:
     raise AssertionError("the browser context never went offline")
 
 
-def _go_online(context: BrowserContext) -> None:
-    context.unroute("**/api/sync")
+def _go_online(context: BrowserContext, cut: SyncCut) -> None:
+    cut.on.clear()
     context.set_offline(False)
 
 
 def test_visit_recorded_offline_reaches_the_server_once_online(
-        live_server: str, chromium: Browser, cast: Cast, session: Session,
+        live_server: str, sync_cut: SyncCut, chromium: Browser, cast: Cast, session: Session,
         factory: sessionmaker[Session]) -> None:
     visits = _visits(session, cast)
     context = chromium.new_context(locale="fr-CA", service_workers="allow",
@@ -99,7 +98,7 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
         "#field button:not([hidden])", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(h for h in heights if h > 0) >= 48
 
-    _go_offline(context, page)
+    _go_offline(context, page, sync_cut)
     first.get_by_role("button", name="Terminer").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
     expect(page.locator("#sync-state")).to_contain_text("Pas de réseau", timeout=WAIT)
@@ -112,7 +111,7 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
     expect(page.locator("#outbox-list li")).to_have_count(1, timeout=WAIT)
     assert _stored(factory, visits[0].id) == ("planned", 0)
 
-    _go_online(context)
+    _go_online(context, sync_cut)
     expect(page.locator("#sync-count")).to_have_text(
         "Tout ce que vous avez enregistré est sur le serveur.", timeout=WAIT)
     assert _stored(factory, visits[0].id) == ("done", 1)
@@ -121,7 +120,7 @@ def test_visit_recorded_offline_reaches_the_server_once_online(
 
 
 def test_closing_the_browser_offline_loses_nothing(
-        live_server: str, chromium: Browser, cast: Cast, session: Session,
+        live_server: str, sync_cut: SyncCut, chromium: Browser, cast: Cast, session: Session,
         factory: sessionmaker[Session], tmp_path: Path) -> None:
     visits = _visits(session, cast)
     profile = tmp_path / "profile"
@@ -134,12 +133,13 @@ def test_closing_the_browser_offline_loses_nothing(
     context = launch()
     page = context.pages[0] if context.pages else context.new_page()
     _open_field(page, live_server)
-    _go_offline(context, page)
+    _go_offline(context, page, sync_cut)
     card = page.locator(f"#visit-{visits[1].id}")
     card.get_by_role("button", name="Non réalisée").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
     context.close()  # the phone is switched off with the record still waiting
     assert _stored(factory, visits[1].id) == ("planned", 0)
+    sync_cut.on.clear()  # switched on again where the network reaches the server
 
     context = launch()
     page = context.pages[0] if context.pages else context.new_page()
@@ -272,14 +272,14 @@ def test_logout_with_records_not_sent_warns_keeps_them_and_sends_them_at_next_lo
 
 
 def test_a_visit_recorded_offline_eight_days_ago_reaches_the_server_once(
-        live_server: str, chromium: Browser, cast: Cast, session: Session,
+        live_server: str, sync_cut: SyncCut, chromium: Browser, cast: Cast, session: Session,
         factory: sessionmaker[Session]) -> None:
     visits = _visits(session, cast)
     context = _context(chromium)
     context.clock.install()  # the page's Date is the test's to move; time still runs
     page = context.new_page()
     _open_field(page, live_server)
-    _go_offline(context, page)
+    _go_offline(context, page, sync_cut)
     page.locator(f"#visit-{visits[0].id}").get_by_role("button", name="Terminer").click()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
 
@@ -291,7 +291,7 @@ def test_a_visit_recorded_offline_eight_days_ago_reaches_the_server_once(
     assert page.evaluate("Date.now()") / 1000 - before >= EIGHT_DAYS.total_seconds()
     expect(page.locator("#sync-count")).to_have_text("En attente d'envoi : 1", timeout=WAIT)
 
-    _go_online(context)
+    _go_online(context, sync_cut)
     # The server refuses the old session; the record waits for a login, then goes.
     expect(page.locator("#sync-state")).to_contain_text("reconnectez-vous", timeout=WAIT)
     assert _stored(factory, visits[0].id) == ("planned", 0)
